@@ -1,0 +1,19 @@
+.PHONY: run test lint setup db-start db-stop bench
+
+run:  ## API + django-q2 worker on http://127.0.0.1:8000/ (installs and migrates first)
+	@bash scripts/run.sh
+
+test:  ## the whole suite on PostgreSQL, and ruff
+	@bash scripts/test.sh
+
+lint:
+	@bash scripts/setup.sh && .venv/bin/ruff check .
+
+setup:
+	@bash scripts/setup.sh
+
+db-start:
+	@bash scripts/db.sh start
+
+db-stop:
+	@bash scripts/db.sh stop

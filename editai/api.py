@@ -1,0 +1,152 @@
+"""System endpoints: API root, health and provider status."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import time
+from functools import cache
+from typing import Any
+
+from django.conf import settings
+from django.db import DatabaseError, connection
+from drf_spectacular.utils import extend_schema
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.reverse import reverse
+from rest_framework.views import APIView
+
+from profiles.tenancy import unscoped
+
+
+class ApiRootView(APIView):
+    """EditAI API v1. Authenticate with a JWT (POST auth/token/) or a session; choose the store
+    with the X-Profile-Id header."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(exclude=True)
+    def get(self, request: Request) -> Response:
+        def url(name: str) -> str:
+            return reverse(name, request=request)
+
+        return Response(
+            {
+                "health": url("health"),
+                "providers": url("providers-status"),
+                "auth": {
+                    "register": url("auth-register"),
+                    "token": url("auth-token"),
+                    "refresh": url("auth-token-refresh"),
+                    "logout": url("auth-logout"),
+                    "me": url("auth-me"),
+                },
+                "profiles": url("profile-list"),
+                "schema": url("schema"),
+                "docs": url("docs"),
+            }
+        )
+
+
+@cache
+def _binary_version(binary: str) -> str | None:
+    path = shutil.which(binary)
+    if path is None:
+        return None
+    try:
+        out = subprocess.run([path, "-version"], capture_output=True, text=True, timeout=10, check=True).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    first = out.splitlines()[0] if out else ""
+    parts = first.split()
+    return parts[2] if len(parts) > 2 else first
+
+
+def _disk(path: Any) -> dict[str, Any]:
+    path.mkdir(parents=True, exist_ok=True)
+    usage = shutil.disk_usage(path)
+    return {"path": str(path), "free_bytes": usage.free, "total_bytes": usage.total}
+
+
+def _database() -> dict[str, Any]:
+    started = time.perf_counter()
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError as exc:
+        return {"ok": False, "error": exc.__class__.__name__}
+    return {"ok": True, "latency_ms": round((time.perf_counter() - started) * 1000, 2)}
+
+
+def _broker(database_ok: bool) -> dict[str, Any]:
+    if settings.REDIS_URL:
+        try:
+            from django_q.brokers import get_broker
+
+            return {"kind": "redis", "ok": bool(get_broker().ping())}
+        except Exception as exc:  # any failure of the broker is a health finding, not a 500
+            return {"kind": "redis", "ok": False, "error": exc.__class__.__name__}
+    if not database_ok:
+        return {"kind": "orm", "ok": False, "error": "database unavailable"}
+    from django_q.models import OrmQ
+
+    return {"kind": "orm", "ok": True, "queued": OrmQ.objects.count()}
+
+
+class HealthView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(responses={200: dict, 503: dict})
+    def get(self, request: Request) -> Response:
+        database = _database()
+        body = {
+            "status": "ok" if database["ok"] else "error",
+            "database": database,
+            "broker": _broker(database["ok"]),
+            "ffmpeg": {"version": _binary_version(settings.FFMPEG_BINARY)},
+            "ffprobe": {"version": _binary_version(settings.FFPROBE_BINARY)},
+            "disk": {"media": _disk(settings.MEDIA_ROOT), "temp": _disk(settings.TEMP_ROOT)},
+        }
+        return Response(body, status=200 if database["ok"] else 503)
+
+
+class ProvidersStatusView(APIView):
+    """Which providers this install can use. Local ones need no key and are the defaults."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(responses=dict)
+    def get(self, request: Request) -> Response:
+        gemini = bool(settings.GEMINI_API_KEY.strip())
+        elevenlabs = bool(settings.ELEVENLABS_API_KEY.strip())
+        ffmpeg = shutil.which(settings.FFMPEG_BINARY) is not None
+        espeak = shutil.which("espeak-ng") is not None
+        return Response(
+            {
+                "analysis": {
+                    "default": "gemini" if gemini else "local",
+                    "gemini": {"configured": gemini},
+                    "local": {"available": ffmpeg},
+                },
+                "tts": {
+                    "default": "elevenlabs" if elevenlabs else "espeak",
+                    "elevenlabs": {"configured": elevenlabs},
+                    "espeak": {"available": espeak},
+                },
+                "publishing": {"postiz": {"configured_per_profile": True}},
+            }
+        )
+
+
+class SchemaView(SpectacularAPIView):
+    """The OpenAPI document. Generation inspects every model's default manager (for filters),
+    which is scoped; it reads no rows, so it runs unscoped."""
+
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        with unscoped():
+            return super().get(request, *args, **kwargs)

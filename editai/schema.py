@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
+
+from profiles.middleware import is_profile_exempt
+
+PROFILE_HEADER = OpenApiParameter(
+    name="X-Profile-Id",
+    type=OpenApiTypes.UUID,
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description="The store (profile) to act as. The user's default profile when omitted. "
+    "Unknown or malformed: 404; another user's: 403.",
+)
+
+
+class EditAIAutoSchema(AutoSchema):
+    """Documents X-Profile-Id on every operation the ProfileMiddleware scopes."""
+
+    def get_override_parameters(self) -> list[Any]:
+        params = list(super().get_override_parameters())
+        if not is_profile_exempt(self.path):
+            params.append(PROFILE_HEADER)
+        return params

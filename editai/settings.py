@@ -1,0 +1,209 @@
+"""EditAI settings. Every value comes from the environment (see .env.example) with a safe local
+default; typed readers in editai.env refuse values they cannot use."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import timedelta
+from pathlib import Path
+
+import dj_database_url
+
+from editai.env import env_bool, env_int, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+DEBUG = env_bool("EDITAI_DEBUG", False)
+# The local default key is fine for a laptop and refused nowhere; production sets its own.
+SECRET_KEY = env_str("EDITAI_SECRET_KEY", "editai-local-development-key-change-me-in-production")
+ALLOWED_HOSTS = env_list("EDITAI_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
+CSRF_TRUSTED_ORIGINS = env_list("EDITAI_CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework_simplejwt.token_blacklist",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "django_q",
+    "editai.apps.EditAIConfig",
+    "profiles",
+    "costs",
+    "library",
+    "publishing",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so that the profile scope wraps the view and the response rendering only.
+    "profiles.middleware.ProfileMiddleware",
+]
+
+ROOT_URLCONF = "editai.urls"
+WSGI_APPLICATION = "editai.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# PostgreSQL everywhere. Without DATABASE_URL, scripts/db.sh runs a local cluster that listens on
+# a unix socket whose folder is derived from this checkout's path (the same rule as the script).
+_LOCAL_PG_SOCKET = "/tmp/.editai-pg-" + hashlib.sha1(str(BASE_DIR).encode()).hexdigest()[:10]  # noqa: S108,S324
+_DATABASE_URL = env_str("DATABASE_URL")
+if _DATABASE_URL:
+    DATABASES = {"default": dj_database_url.parse(_DATABASE_URL, conn_max_age=60)}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": env_str("EDITAI_DB_NAME", "editai"),
+            "USER": "editai",
+            "HOST": _LOCAL_PG_SOCKET,
+            "CONN_MAX_AGE": 60,
+        }
+    }
+DATABASES["default"].setdefault("TEST", {})
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / ".var" / "static"
+
+# Media of profile P lives under MEDIA_ROOT/P/..., job workspaces under TEMP_ROOT/P/<job>/.
+MEDIA_ROOT = Path(env_str("EDITAI_MEDIA_ROOT", str(BASE_DIR / ".var" / "media")))
+MEDIA_URL = "media/"
+TEMP_ROOT = Path(env_str("EDITAI_TEMP_ROOT", str(BASE_DIR / ".var" / "tmp")))
+UPLOAD_MAX_BYTES = env_int("EDITAI_UPLOAD_MAX_BYTES", 2 * 1024**3, minimum=1)
+# Uploads stream to disk above this size instead of being held in memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024**2
+FILE_UPLOAD_TEMP_DIR = None
+
+# Encryption of secrets at rest (Postiz keys). Comma-separated Fernet keys, newest first; the
+# first encrypts, all decrypt (MultiFernet), so keys rotate with `manage.py rotate_secrets`.
+# Without a key, one is derived from SECRET_KEY (local installs only).
+FIELD_ENCRYPTION_KEYS = env_list("EDITAI_FIELD_ENCRYPTION_KEYS", [])
+
+# Paths that run without a profile scope (no X-Profile-Id needed). /admin/ is handled apart.
+PROFILE_EXEMPT_PREFIXES = (
+    "/api/v1/health/",
+    "/api/v1/providers/",
+    "/api/v1/auth/",
+    "/api/v1/profiles/",
+    "/api/schema/",
+    "/api/docs/",
+    "/static/",
+    "/api-auth/",
+)
+PROFILE_EXEMPT_EXACT = ("/", "/api/v1/")
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "profiles.authentication.MiddlewareJWTAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": env_int("EDITAI_PAGE_SIZE", 50, minimum=1),
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "editai.schema.EditAIAutoSchema",
+    "EXCEPTION_HANDLER": "editai.exceptions.exception_handler",
+    "DEFAULT_THROTTLE_RATES": {"auth": env_str("EDITAI_AUTH_THROTTLE", "30/min")},
+}
+
+SIMPLE_JWT = {
+    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env_int("EDITAI_JWT_ACCESS_MINUTES", 15, minimum=1)),
+    "REFRESH_TOKEN_LIFETIME": timedelta(days=env_int("EDITAI_JWT_REFRESH_DAYS", 7, minimum=1)),
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    "UPDATE_LAST_LOGIN": False,
+    "AUTH_HEADER_TYPES": ("Bearer",),
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "EditAI API",
+    "DESCRIPTION": (
+        "Turn a product video into 9:16 clips with voiceover and captions, and publish them per "
+        "store. Profile-scoped operations take the store in the X-Profile-Id header (the user's "
+        "default profile when omitted)."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # Swagger UI served from this install (no CDN: it must work offline).
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+}
+
+# django-q2: ORM broker on PostgreSQL by default; REDIS_URL switches to Redis.
+Q_CLUSTER = {
+    "name": "editai",
+    "workers": env_int("EDITAI_WORKERS", 2, minimum=1),
+    "timeout": env_int("EDITAI_TASK_TIMEOUT", 3600, minimum=10),
+    "retry": env_int("EDITAI_TASK_RETRY", 3660, minimum=11),
+    "max_attempts": 1,
+    "catch_up": False,
+    "ack_failures": True,
+    "save_limit": 1000,
+    "poll": 0.5,
+    "label": "Tasks",
+}
+REDIS_URL = env_str("REDIS_URL")
+if REDIS_URL:
+    Q_CLUSTER["redis"] = REDIS_URL
+else:
+    Q_CLUSTER["orm"] = "default"
+
+# Providers. Local ones are the defaults when no key is set.
+GEMINI_API_KEY = env_str("GEMINI_API_KEY")
+ELEVENLABS_API_KEY = env_str("ELEVENLABS_API_KEY")
+FFMPEG_BINARY = env_str("EDITAI_FFMPEG", "ffmpeg")
+FFPROBE_BINARY = env_str("EDITAI_FFPROBE", "ffprobe")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"profile": {"()": "editai.logging.ProfileContextFilter"}},
+    "formatters": {
+        "default": {"format": "[Profile %(profile_id)s] %(asctime)s %(levelname)s %(name)s: %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "default", "filters": ["profile"]},
+    },
+    "root": {"handlers": ["console"], "level": env_str("EDITAI_LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "INFO"}},
+}

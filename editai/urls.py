@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularSwaggerView
+
+from editai import api
+from profiles.urls import auth_urlpatterns
+from profiles.urls import urlpatterns as profile_urlpatterns
+
+api_v1 = [
+    path("", api.ApiRootView.as_view(), name="api-root"),
+    path("health/", api.HealthView.as_view(), name="health"),
+    path("providers/status/", api.ProvidersStatusView.as_view(), name="providers-status"),
+    path("auth/", include(auth_urlpatterns)),
+    *profile_urlpatterns,
+]
+
+urlpatterns = [
+    path("", RedirectView.as_view(url="/api/v1/", permanent=False), name="home"),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", api.SchemaView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("api-auth/", include("rest_framework.urls")),
+    path("admin/", admin.site.urls),
+]
+
+handler404 = "editai.exceptions.json_404"
+handler500 = "editai.exceptions.json_500"

@@ -1,0 +1,78 @@
+"""Authentication endpoints under /api/v1/auth/."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
+from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
+
+from profiles import services
+from profiles.models import Profile
+from profiles.serializers import (
+    LogoutInputSerializer,
+    MeSerializer,
+    RegisterInputSerializer,
+    RegisterOutputSerializer,
+)
+
+
+class _AuthThrottled:
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "auth"
+
+
+class RegisterView(_AuthThrottled, APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(request=RegisterInputSerializer, responses={201: RegisterOutputSerializer})
+    def post(self, request: Request) -> Response:
+        data = RegisterInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.user_register(**data.validated_data)
+        user.default_profile = Profile.objects.get(user=user, is_default=True)
+        return Response(RegisterOutputSerializer(user).data, status=status.HTTP_201_CREATED)
+
+
+class TokenView(_AuthThrottled, TokenObtainPairView):
+    """Exchange `{username, password}` for `{access, refresh}`."""
+
+
+class RefreshView(_AuthThrottled, TokenRefreshView):
+    """Exchange a refresh token for a new pair; the old refresh token is blacklisted."""
+
+
+class LogoutView(APIView):
+    """Blacklist a refresh token, so it can no longer be refreshed."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    def get_authenticate_header(self, request: Request) -> str:
+        return 'Bearer realm="api"'  # a bad refresh token is a 401, as on token/refresh/
+
+    @extend_schema(request=LogoutInputSerializer, responses={204: None})
+    def post(self, request: Request) -> Response:
+        data = LogoutInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            RefreshToken(data.validated_data["refresh"]).blacklist()
+        except TokenError as exc:
+            raise InvalidToken(str(exc)) from None
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MeView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=MeSerializer)
+    def get(self, request: Request) -> Response:
+        user = type(request.user).objects.prefetch_related("profiles").get(pk=request.user.pk)
+        return Response(MeSerializer(user).data)

@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from rest_framework import serializers
+
+from profiles.models import Profile
+
+User = get_user_model()
+
+
+class ProfileSerializer(serializers.ModelSerializer):
+    postiz_api_key = serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        max_length=500,
+        trim_whitespace=True,
+        help_text="Write-only. Responses say postiz_configured instead.",
+    )
+    postiz_configured = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Profile
+        fields = [
+            "id",
+            "name",
+            "description",
+            "is_default",
+            "tts_provider",
+            "tts_voice_id",
+            "tts_settings",
+            "caption_style",
+            "postiz_api_url",
+            "postiz_api_key",
+            "postiz_configured",
+            "monthly_budget_usd",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "is_default", "created_at", "updated_at"]
+        # Uniqueness is checked by the service's full_clean(), once, with a clear message.
+        validators: list[Any] = []
+
+    def validate_tts_settings(self, value: Any) -> Any:
+        if not isinstance(value, dict):
+            raise serializers.ValidationError("Must be a JSON object.")
+        return value
+
+    def validate_caption_style(self, value: Any) -> Any:
+        if not isinstance(value, dict):
+            raise serializers.ValidationError("Must be a JSON object.")
+        return value
+
+
+class UserSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = User
+        fields = ["id", "username", "email", "date_joined"]
+
+
+class MeSerializer(UserSerializer):
+    profiles = ProfileSerializer(many=True, read_only=True)
+
+    class Meta(UserSerializer.Meta):
+        fields = [*UserSerializer.Meta.fields, "profiles"]
+
+
+class RegisterInputSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    email = serializers.EmailField()
+    password = serializers.CharField(write_only=True, max_length=128, style={"input_type": "password"})
+
+
+class RegisterOutputSerializer(UserSerializer):
+    default_profile = ProfileSerializer(read_only=True)
+
+    class Meta(UserSerializer.Meta):
+        fields = [*UserSerializer.Meta.fields, "default_profile"]
+
+
+class LogoutInputSerializer(serializers.Serializer):
+    refresh = serializers.CharField()

@@ -1,0 +1,102 @@
+"""Writes for users and profiles."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.db import transaction
+
+from profiles.models import Profile
+
+logger = logging.getLogger(__name__)
+User = get_user_model()
+
+DEFAULT_PROFILE_NAME = "My store"
+PROFILE_FIELDS = (
+    "name",
+    "description",
+    "tts_provider",
+    "tts_voice_id",
+    "tts_settings",
+    "caption_style",
+    "postiz_api_url",
+    "postiz_api_key",
+    "monthly_budget_usd",
+)
+
+
+class CannotDeleteDefaultProfile(Exception):
+    message = "Cannot delete default profile. Set another profile as default first."
+
+
+@transaction.atomic
+def user_register(*, username: str, email: str, password: str) -> Any:
+    user = User(username=username, email=email)
+    validate_password(password, user=user)
+    user.set_password(password)
+    user.full_clean()
+    user.save()
+    profile_create(user=user, name=DEFAULT_PROFILE_NAME)
+    return user
+
+
+@transaction.atomic
+def profile_create(*, user: Any, name: str, **fields: Any) -> Profile:
+    unknown = set(fields) - set(PROFILE_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown profile fields: {sorted(unknown)}")
+    # Lock the user's row so two concurrent first profiles cannot both become the default.
+    User.objects.select_for_update().filter(pk=user.pk).first()
+    is_first = not Profile.objects.filter(user=user).exists()
+    profile = Profile(user=user, name=name, is_default=is_first, **fields)
+    profile.full_clean()
+    profile.save()
+    return profile
+
+
+@transaction.atomic
+def profile_update(*, profile: Profile, data: dict[str, Any]) -> Profile:
+    changed = []
+    for field, value in data.items():
+        if field not in PROFILE_FIELDS:
+            raise TypeError(f"profile field {field!r} cannot be updated")
+        setattr(profile, field, value)
+        changed.append(field)
+    if changed:
+        profile.full_clean()
+        profile.save(update_fields=[*changed, "updated_at"])
+    return profile
+
+
+@transaction.atomic
+def profile_set_default(*, profile: Profile) -> Profile:
+    """Move the user's default to `profile`; the partial unique constraint keeps it single."""
+    User.objects.select_for_update().filter(pk=profile.user_id).first()
+    Profile.objects.filter(user_id=profile.user_id, is_default=True).exclude(pk=profile.pk).update(is_default=False)
+    Profile.objects.filter(pk=profile.pk).update(is_default=True)
+    profile.is_default = True
+    return profile
+
+
+@transaction.atomic
+def profile_delete(*, profile: Profile) -> None:
+    """Delete a profile and, once that commits, its media and temp files."""
+    locked = Profile.objects.select_for_update().get(pk=profile.pk)
+    if locked.is_default:
+        raise CannotDeleteDefaultProfile(CannotDeleteDefaultProfile.message)
+    profile_id = str(profile.pk)
+    locked.delete()
+    transaction.on_commit(lambda: profile_files_delete(profile_id=profile_id))
+
+
+def profile_files_delete(*, profile_id: str) -> None:
+    for root in (settings.MEDIA_ROOT, settings.TEMP_ROOT):
+        folder = root / profile_id
+        if folder.is_dir():
+            shutil.rmtree(folder, ignore_errors=True)
+    logger.info("removed the files of deleted profile %s", profile_id)

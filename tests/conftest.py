@@ -1,0 +1,55 @@
+"""The standard cast: alice runs two stores (A, her default, and B); bob runs one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from rest_framework.test import APIClient
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from tests.factories import ProfileFactory, UserFactory
+
+PASSWORD = "correct-horse-battery"
+
+
+def api_client_for(user: Any, profile: Any = None) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(user).access_token}")
+    if profile is not None:
+        client.defaults["HTTP_X_PROFILE_ID"] = str(profile.pk)
+    return client
+
+
+@dataclass
+class Cast:
+    alice: Any
+    bob: Any
+    store_a: Any
+    store_b: Any
+    bob_store: Any
+
+
+@pytest.fixture
+def cast(db: Any) -> Cast:
+    alice = UserFactory(username="alice")
+    bob = UserFactory(username="bob")
+    return Cast(
+        alice=alice,
+        bob=bob,
+        store_a=ProfileFactory(user=alice, name="Store A", is_default=True),
+        store_b=ProfileFactory(user=alice, name="Store B"),
+        bob_store=ProfileFactory(user=bob, name="Bob's store", is_default=True),
+    )
+
+
+@pytest.fixture
+def alice_client(cast: Cast) -> APIClient:
+    """alice, acting as Store A (her default: no header)."""
+    return api_client_for(cast.alice)
+
+
+@pytest.fixture
+def bob_client(cast: Cast) -> APIClient:
+    return api_client_for(cast.bob)

@@ -12,9 +12,16 @@ host="${EDITAI_HOST:-127.0.0.1}"; port="${EDITAI_PORT:-8000}"
 pids=()
 stop() {
   trap - INT TERM EXIT
-  for pid in "${pids[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || true; done
+  # qcluster sometimes deadlocks in its own SIGTERM handler (django-q2 issue #346): give both a
+  # few seconds to stop cleanly, then kill what is left. Jobs are crash-safe (stale requeue).
+  for _ in $(seq 1 20); do
+    alive=0; for pid in "${pids[@]}"; do kill -0 -- "-$pid" 2>/dev/null && alive=1; done
+    [ "$alive" -eq 0 ] && break; sleep 0.5
+  done
+  for pid in "${pids[@]}"; do kill -KILL -- "-$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
-  log "stopped (PostgreSQL keeps running: scripts/db.sh stop)"
+  log "stopped (PostgreSQL keeps running: make db-stop)"
 }
 trap stop INT TERM EXIT
 set -m  # each background job gets its own process group, so Ctrl-C can stop it whole

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import tempfile
 from pathlib import Path
 
@@ -19,3 +20,6 @@ TEMP_ROOT = _ROOT / "tmp"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only; tests use no real secrets
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"auth": "100000/min"}}
 FIELD_ENCRYPTION_KEYS = ["2bVHcKTWzv2K7d3rXhOzzq-0eFVEXCOmrB8MQqjCOlA="]
+
+# Separate test databases for runs that share one PostgreSQL (pytest-xdist adds _gwN).
+DATABASES["default"]["TEST"] = {"NAME": os.environ.get("EDITAI_TEST_DB", "test_editai")}  # noqa: F405

@@ -17,3 +17,6 @@ db-start:
 
 db-stop:
 	@bash scripts/db.sh stop
+
+bench:  ## benchmarks that print tables (not part of make test)
+	@bash scripts/setup.sh && bash scripts/db.sh start && .venv/bin/python bench/queue_latency.py

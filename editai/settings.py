@@ -9,7 +9,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from editai.env import env_bool, env_int, env_list, env_str
+from editai.env import env_bool, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -193,6 +193,40 @@ GEMINI_API_KEY = env_str("GEMINI_API_KEY")
 ELEVENLABS_API_KEY = env_str("ELEVENLABS_API_KEY")
 FFMPEG_BINARY = env_str("EDITAI_FFMPEG", "ffmpeg")
 FFPROBE_BINARY = env_str("EDITAI_FFPROBE", "ffprobe")
+# Every ffmpeg call gets a timeout of BASE + FACTOR x the media's duration (seconds).
+FFMPEG_TIMEOUT_BASE = env_float("EDITAI_FFMPEG_TIMEOUT_BASE", 60.0)
+FFMPEG_TIMEOUT_FACTOR = env_float("EDITAI_FFMPEG_TIMEOUT_FACTOR", 20.0)
+# Threads per ffmpeg process (0: ffmpeg's own choice). Bound it on shared worker machines.
+FFMPEG_THREADS = env_int("EDITAI_FFMPEG_THREADS", 0, minimum=0)
+
+# Jobs: a running job writes a heartbeat; one silent for STALE_AFTER is presumed dead and is
+# requeued (up to its max_attempts) by requeue_stale_jobs (a q2 schedule runs it every minute).
+JOB_HEARTBEAT_SECONDS = env_float("EDITAI_JOB_HEARTBEAT_SECONDS", 5.0)
+JOB_STALE_AFTER_SECONDS = env_float("EDITAI_JOB_STALE_AFTER_SECONDS", 60.0)
+JOB_MAX_ATTEMPTS = env_int("EDITAI_JOB_MAX_ATTEMPTS", 3, minimum=1)
+# Workspaces of jobs that no longer exist (and upload scratch space) older than this are swept.
+TEMP_ORPHAN_GRACE_SECONDS = env_int("EDITAI_TEMP_ORPHAN_GRACE_SECONDS", 900, minimum=0)
+
+# Prices of the paid providers in USD, as strings (costs.pricing reads them as Decimal). Entries
+# keep their raw units, so a price change can be recomputed. EDITAI_PRICES_JSON is a JSON object
+# deep-merged over this table, e.g. {"gemini": {"gemini-2.5-flash": {"output_per_million": "3"}}}.
+# Flash/turbo ElevenLabs models bill half the characters (character_multiplier).
+COST_PRICES = {
+    "elevenlabs": {
+        "eleven_multilingual_v2": {"per_1k_characters": "0.30"},
+        "eleven_v3": {"per_1k_characters": "0.30"},
+        "eleven_flash_v2_5": {"per_1k_characters": "0.30", "character_multiplier": "0.5"},
+        "eleven_turbo_v2_5": {"per_1k_characters": "0.30", "character_multiplier": "0.5"},
+        "eleven_flash_v2": {"per_1k_characters": "0.30", "character_multiplier": "0.5"},
+        "eleven_turbo_v2": {"per_1k_characters": "0.30", "character_multiplier": "0.5"},
+    },
+    "gemini": {
+        "gemini-2.5-flash": {"input_per_million": "0.30", "output_per_million": "2.50"},
+        "gemini-2.5-pro": {"input_per_million": "1.25", "output_per_million": "10.00"},
+        "gemini-2.5-flash-lite": {"input_per_million": "0.10", "output_per_million": "0.40"},
+    },
+}
+COST_PRICES_JSON = env_str("EDITAI_PRICES_JSON")
 
 LOGGING = {
     "version": 1,

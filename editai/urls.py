@@ -5,7 +5,8 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularSwaggerView
 
-from editai import api
+from editai import api, dashboard
+from library.urls import jobs_urlpatterns, library_urlpatterns
 from profiles.urls import auth_urlpatterns
 from profiles.urls import urlpatterns as profile_urlpatterns
 
@@ -14,7 +15,11 @@ api_v1 = [
     path("health/", api.HealthView.as_view(), name="health"),
     path("providers/status/", api.ProvidersStatusView.as_view(), name="providers-status"),
     path("auth/", include(auth_urlpatterns)),
+    path("profiles/<uuid:pk>/dashboard/", dashboard.ProfileDashboardView.as_view(), name="profile-dashboard"),
     *profile_urlpatterns,
+    path("costs/", include("costs.urls")),
+    path("library/", include(library_urlpatterns)),
+    *jobs_urlpatterns,
 ]
 
 urlpatterns = [

@@ -5,3 +5,6 @@ from django.apps import AppConfig
 
 class LibraryConfig(AppConfig):
     name = "library"
+
+    def ready(self) -> None:
+        from library.jobs import kinds  # noqa: F401  (registers the job kinds)

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from django.core.exceptions import ValidationError
 from django.db import models
 
 if TYPE_CHECKING:
@@ -128,6 +129,28 @@ class ProfileScopedModel(models.Model):
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         self._stamp_profile()
         return super().delete(*args, **kwargs)
+
+    def clean(self) -> None:
+        """Cross-row integrity: every reference to another scoped row must stay inside this
+        row's profile (a clip's project, a job's source video...)."""
+        super().clean()
+        profile_id = self.profile_id or current_profile_id()
+        errors = {}
+        for field in self._meta.concrete_fields:
+            related = field.related_model
+            if not (field.many_to_one and field.name != "profile" and isinstance(related, type)):
+                continue
+            if not issubclass(related, ProfileScopedModel) or getattr(self, field.attname) is None:
+                continue
+            if field.is_cached(self):
+                owner = getattr(self, field.name).profile_id
+            else:
+                rows = related.all_objects.filter(pk=getattr(self, field.attname))
+                owner = rows.values_list("profile_id", flat=True).first()
+            if owner != profile_id:
+                errors[field.name] = f"{related._meta.verbose_name.capitalize()} not found."
+        if errors:
+            raise ValidationError(errors)
 
     def _stamp_profile(self) -> None:
         profile = _current_profile.get()

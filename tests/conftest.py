@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,6 +12,7 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from tests.factories import ProfileFactory, UserFactory
+from tests.media import BBB, CHAPLIN, SHARED_MEDIA
 
 PASSWORD = "correct-horse-battery"
 
@@ -53,3 +56,12 @@ def alice_client(cast: Cast) -> APIClient:
 @pytest.fixture
 def bob_client(cast: Cast) -> APIClient:
     return api_client_for(cast.bob)
+
+
+@pytest.fixture(scope="session")
+def sample_media(tmp_path_factory: Any) -> Path:
+    """A private copy of ../shared/media (BBB and Chaplin)."""
+    dest = tmp_path_factory.mktemp("sample-media")
+    for name in (BBB, CHAPLIN):
+        shutil.copy(SHARED_MEDIA / name, dest / name)
+    return dest

@@ -14,8 +14,10 @@ INSTALLED_APPS = [*INSTALLED_APPS, "tests.scopedapp"]
 ROOT_URLCONF = "tests.urls"
 
 _ROOT = Path(tempfile.mkdtemp(prefix="editai-test-"))
-MEDIA_ROOT = _ROOT / "media"
-TEMP_ROOT = _ROOT / "tmp"
+# A worker process started by the end-to-end tests is told the test process's folders and
+# database through these variables, so both sides see the same files and rows.
+MEDIA_ROOT = Path(os.environ.get("EDITAI_TEST_MEDIA_ROOT") or _ROOT / "media")
+TEMP_ROOT = Path(os.environ.get("EDITAI_TEST_TEMP_ROOT") or _ROOT / "tmp")
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only; tests use no real secrets
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"auth": "100000/min"}}
@@ -23,3 +25,7 @@ FIELD_ENCRYPTION_KEYS = ["2bVHcKTWzv2K7d3rXhOzzq-0eFVEXCOmrB8MQqjCOlA="]
 
 # Separate test databases for runs that share one PostgreSQL (pytest-xdist adds _gwN).
 DATABASES["default"]["TEST"] = {"NAME": os.environ.get("EDITAI_TEST_DB", "test_editai")}  # noqa: F405
+if os.environ.get("EDITAI_TEST_WORKER_DB"):
+    DATABASES["default"]["NAME"] = os.environ["EDITAI_TEST_WORKER_DB"]  # noqa: F405
+Q_CLUSTER = {**Q_CLUSTER, "poll": 0.1, "workers": 2}  # noqa: F405
+JOB_HEARTBEAT_SECONDS = float(os.environ.get("EDITAI_JOB_HEARTBEAT_SECONDS", "0.5"))

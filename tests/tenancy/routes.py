@@ -105,6 +105,30 @@ def _make_note() -> Model:
     return Note.objects.create(title="secret plan")
 
 
+def _make_cost_entry() -> Model:
+    from costs.services import cost_entry_record
+
+    return cost_entry_record(
+        provider="elevenlabs", model="eleven_multilingual_v2", operation="tts", units={"characters": 1234}
+    )
+
+
+def _make_source_video() -> Model:
+    from library.models import SourceVideo
+
+    return SourceVideo.objects.create(
+        name="secret product", file="x/video.mp4", thumbnail="x/video.jpg", sha256="0" * 64, size_bytes=1,
+        duration=10.0, width=640, height=360,
+    )  # fmt: skip
+
+
+def _make_job() -> Model:
+    from library.models import Job, JobStatus
+
+    # Failed and with an output name, so that retry and download would act if the guard failed.
+    return Job.objects.create(kind="preview", status=JobStatus.FAILED, output="x/out.mp4", output_name="out.mp4")
+
+
 AUTH = "authentication: acts only on the caller's own account and tokens"
 
 ROUTES: dict[str, Case] = {
@@ -122,6 +146,20 @@ ROUTES: dict[str, Case] = {
     "profile-list": UserScoped(),
     "profile-detail": UserScoped(kwargs=lambda p: {"pk": p.pk}, body={"name": "hijacked"}),
     "profile-set-default": UserScoped(kwargs=lambda p: {"pk": p.pk}),
+    "profile-dashboard": UserScoped(kwargs=lambda p: {"pk": p.pk}),
+    "cost-entry-list": ScopedCollection(make=_make_cost_entry),
+    "cost-entry-detail": Scoped(make=_make_cost_entry),
+    "cost-summary": ScopedCollection(make=_make_cost_entry),
+    "cost-usage": ScopedCollection(make=_make_cost_entry),
+    "source-video-list": ScopedCollection(make=_make_source_video),
+    "source-video-detail": Scoped(make=_make_source_video, body=lambda obj: {"name": "hijacked"}),
+    "source-video-stream": Scoped(make=_make_source_video),
+    "source-video-thumbnail": Scoped(make=_make_source_video),
+    "job-list": ScopedCollection(make=_make_job),
+    "job-detail": Scoped(make=_make_job),
+    "job-cancel": Scoped(make=_make_job),
+    "job-retry": Scoped(make=_make_job),
+    "job-download": Scoped(make=_make_job),
     # Test-only routes (tests.scopedapp) prove the core before the product's models exist.
     "note-list": ScopedCollection(make=_make_note, body_with_foreign=lambda obj: {"title": "mine", "parent": obj.pk}),
     "note-detail": Scoped(make=_make_note, body=lambda obj: {"title": "hijacked"}),

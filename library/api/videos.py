@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+import logging
+
+from django.http import HttpResponse
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, status
+from rest_framework.decorators import action
+from rest_framework.exceptions import APIException, NotFound
+from rest_framework.parsers import JSONParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from library.api.streaming import serve_stored
+from library.api.uploads import StreamingMultiPartParser
+from library.media.probe import NotAVideo
+from library.models import SourceVideo
+from library.serializers import SourceVideoSerializer, SourceVideoUpdateSerializer, SourceVideoUploadSerializer
+from library.services import videos as video_services
+from profiles.api import ProfileScopedViewSet
+
+logger = logging.getLogger(__name__)
+
+
+class UnsupportedVideo(APIException):
+    status_code = 415
+    default_code = "unsupported_media"
+
+
+class SourceVideoViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, ProfileScopedViewSet
+):
+    """The profile's product videos. Upload with multipart field `file` (plus `name`,
+    `description`); the file is probed and must be a decodable video."""
+
+    model = SourceVideo
+    serializer_class = SourceVideoSerializer
+    parser_classes = [StreamingMultiPartParser, JSONParser]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    @extend_schema(
+        request={"multipart/form-data": SourceVideoUploadSerializer},
+        responses={
+            201: SourceVideoSerializer,
+            400: OpenApiResponse(description="bad form"),
+            413: OpenApiResponse(description="too large"),
+            415: OpenApiResponse(description="not a decodable video"),
+        },
+    )
+    def create(self, request: Request) -> Response:
+        form = SourceVideoUploadSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        try:
+            video = video_services.source_video_create(
+                upload=form.validated_data["file"],
+                name=form.validated_data.get("name", ""),
+                description=form.validated_data.get("description", ""),
+            )
+        except NotAVideo as exc:
+            logger.info("upload refused: %s", exc.message)
+            raise UnsupportedVideo(f"Not a usable video: {exc.message}.") from None
+        return Response(self.get_serializer(video).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=SourceVideoUpdateSerializer, responses=SourceVideoSerializer)
+    def partial_update(self, request: Request, pk: str | None = None) -> Response:
+        video = self.get_object()
+        form = SourceVideoUpdateSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        video = video_services.source_video_update(video=video, data=form.validated_data)
+        return Response(self.get_serializer(video).data)
+
+    def perform_destroy(self, instance: SourceVideo) -> None:
+        video_services.source_video_delete(video=instance)
+
+    @extend_schema(responses={(200, "video/*"): bytes, (206, "video/*"): bytes})
+    @action(detail=True, methods=["get"])
+    def stream(self, request: Request, pk: str | None = None) -> HttpResponse:
+        video = self.get_object()
+        return serve_stored(request, video.file.name, filename=f"{video.pk}{_suffix(video.file.name)}")
+
+    @extend_schema(responses={(200, "image/jpeg"): bytes})
+    @action(detail=True, methods=["get"])
+    def thumbnail(self, request: Request, pk: str | None = None) -> HttpResponse:
+        video = self.get_object()
+        if not video.thumbnail:
+            raise NotFound("This video has no thumbnail.")
+        return serve_stored(request, video.thumbnail.name, filename=f"{video.pk}.jpg")
+
+
+def _suffix(name: str) -> str:
+    return "." + name.rsplit(".", 1)[-1] if "." in name else ""

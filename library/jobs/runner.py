@@ -1,0 +1,186 @@
+"""Carries out one job: claim it, keep its heartbeat, run its kind's handler in a workspace,
+record the outcome. Called by library.tasks.run_job inside the job's profile scope."""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import os
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import F
+from django.utils import timezone
+
+from library import storage
+from library.jobs.registry import JobError, get_handler
+from library.jobs.workspace import workspace
+from library.media import ffmpeg as ff
+from library.models import Job, JobStatus
+
+logger = logging.getLogger(__name__)
+WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"
+
+
+@dataclass
+class _Output:
+    path: Path
+    name: str
+
+
+class _Monitor:
+    """A thread that writes the heartbeat and watches for a cancel request while the job runs."""
+
+    def __init__(self, job_id: Any, attempt: int) -> None:
+        self.job_id = job_id
+        self.attempt = attempt
+        self.cancelled = threading.Event()
+        self._stop = threading.Event()
+        context = contextvars.copy_context()  # the job's profile scope, in the thread too
+        self._thread = threading.Thread(target=context.run, args=(self._loop,), daemon=True, name="job-monitor")
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+    def _loop(self) -> None:
+        last_beat = time.monotonic()
+        try:
+            while not self._stop.wait(0.5):
+                job = Job.objects.filter(pk=self.job_id).values("cancel_requested", "status", "attempts").first()
+                if job is None or job["cancel_requested"] or job["attempts"] != self.attempt:
+                    # Cancelled, deleted, or requeued to another worker: stop this run.
+                    self.cancelled.set()
+                if time.monotonic() - last_beat >= settings.JOB_HEARTBEAT_SECONDS:
+                    Job.objects.filter(pk=self.job_id, attempts=self.attempt).update(heartbeat_at=timezone.now())
+                    last_beat = time.monotonic()
+        except Exception:  # the job itself decides its fate; a monitor hiccup must not kill it
+            logger.exception("job monitor failed for %s", self.job_id)
+        finally:
+            connection.close()
+
+
+@dataclass
+class JobContext:
+    """What a job handler gets: its job, a private workspace, progress, ffmpeg, cancel, output."""
+
+    job: Job
+    workspace: Path
+    monitor: _Monitor
+    output: _Output | None = None
+    _last_write: float = 0.0
+    _progress: int = 0
+    span: tuple[float, float] = field(default=(0.0, 1.0))
+
+    def check_cancelled(self) -> None:
+        if self.monitor.cancelled.is_set():
+            raise ff.Cancelled("cancelled")
+
+    def progress(self, fraction: float, *, force: bool = False) -> None:
+        """Report progress within the current span (0..1); written about once a second."""
+        start, end = self.span
+        percent = int(min(max(start + (end - start) * fraction, 0.0), 1.0) * 100)
+        percent = min(percent, 99)  # 100 is written with the success itself
+        now = time.monotonic()
+        if percent > self._progress and (force or now - self._last_write >= 1.0):
+            Job.objects.filter(pk=self.job.pk).update(progress=percent)
+            self._progress = percent
+            self._last_write = now
+
+    def step(self, start: float, end: float) -> JobContext:
+        """Map the following progress reports onto [start, end] of the whole job."""
+        self.span = (start, end)
+        self.progress(0.0, force=True)
+        return self
+
+    def ffmpeg(self, stream: Any, *, duration: float | None, timeout: float | None = None) -> ff.RunResult:
+        self.check_cancelled()
+        return ff.run(
+            stream,
+            timeout=timeout if timeout is not None else ff.timeout_for(duration),
+            duration=duration,
+            on_progress=self.progress,
+            should_cancel=self.monitor.cancelled.is_set,
+        )
+
+    def input_path(self, stored_name: str) -> Path:
+        """A local path for a stored file (downloaded into the workspace on remote storage)."""
+        return storage.local_copy(stored_name, self.workspace / f"input-{Path(stored_name).name}")
+
+    def set_output(self, path: Path, name: str) -> None:
+        self.output = _Output(path=path, name=name)
+
+
+def _claim(job_id: Any) -> int | None:
+    """queued -> running, atomically. Returns the attempt number, or None if someone else has it
+    (a second delivery of the same task does nothing)."""
+    now = timezone.now()
+    claimed = Job.objects.filter(pk=job_id, status=JobStatus.QUEUED, cancel_requested=False).update(
+        status=JobStatus.RUNNING,
+        attempts=F("attempts") + 1,
+        started_at=now,
+        heartbeat_at=now,
+        worker=WORKER_ID,
+        error="",
+    )
+    if claimed != 1:
+        return None
+    return Job.objects.values_list("attempts", flat=True).get(pk=job_id)
+
+
+def _finish(job_id: Any, attempt: int, **fields: Any) -> bool:
+    """Record the outcome only if this run still owns the job (it was not requeued meanwhile)."""
+    fields.setdefault("finished_at", timezone.now())
+    return bool(Job.objects.filter(pk=job_id, status=JobStatus.RUNNING, attempts=attempt).update(**fields))
+
+
+def execute(job_id: Any) -> str:
+    attempt = _claim(job_id)
+    if attempt is None:
+        return "skipped: not queued"
+    job = Job.objects.get(pk=job_id)
+    monitor = _Monitor(job_id, attempt)
+    monitor.start()
+    try:
+        with workspace(job.profile_id, job.pk) as ws:
+            ctx = JobContext(job=job, workspace=ws, monitor=monitor)
+            try:
+                result = get_handler(job.kind)(ctx) or {}
+                ctx.check_cancelled()
+                stored = ""
+                if ctx.output is not None:
+                    stored = storage.store_file(ctx.output.path, f"{job.profile_id}/jobs/{job.pk}/{ctx.output.name}")
+                done = _finish(
+                    job_id, attempt, status=JobStatus.SUCCEEDED, progress=100, result=result,
+                    output=stored, output_name=ctx.output.name if ctx.output else "",
+                )  # fmt: skip
+                if not done:
+                    storage.delete_stored(stored)
+                    return "discarded: the job changed hands"
+                return "succeeded"
+            except ff.Cancelled:
+                _finish(job_id, attempt, status=JobStatus.CANCELLED, error="Cancelled.")
+                return "cancelled"
+            except (ff.MediaError, JobError) as exc:
+                _finish(job_id, attempt, status=JobStatus.FAILED, error=str(exc)[:10000])
+                return "failed"
+            except Exception as exc:
+                logger.exception("job %s (%s) crashed", job_id, job.kind)
+                _finish(
+                    job_id,
+                    attempt,
+                    status=JobStatus.FAILED,
+                    error=f"Internal error: {type(exc).__name__}: {exc}"[:10000],
+                )
+                return "failed"
+    finally:
+        monitor.stop()

@@ -1,0 +1,166 @@
+"""ffprobe: what a media file holds, and whether it is a video we can work with."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from dataclasses import asdict, dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import ffmpeg
+from django.conf import settings
+
+from library.media import ffmpeg as ff
+
+PROBE_TIMEOUT = 30.0
+# Container names ffprobe reports, mapped to the extension we store the file under.
+CONTAINER_EXTENSIONS = {"mov,mp4,m4a,3gp,3g2,mj2": "mp4", "matroska,webm": "webm", "avi": "avi", "mpegts": "ts"}
+
+
+class NotAVideo(ff.MediaError):
+    """The file is not a video we can decode (empty, text, truncated, audio only...)."""
+
+
+@dataclass(frozen=True)
+class StreamInfo:
+    index: int
+    kind: str
+    codec: str
+    width: int | None = None
+    height: int | None = None
+    fps: float | None = None
+    sample_rate: int | None = None
+    channels: int | None = None
+    bit_rate: int | None = None
+    rotation: int = 0
+
+
+@dataclass(frozen=True)
+class MediaInfo:
+    format_name: str
+    duration: float
+    size_bytes: int
+    bit_rate: int | None
+    streams: list[StreamInfo] = field(default_factory=list)
+
+    @property
+    def video(self) -> StreamInfo | None:
+        return next((s for s in self.streams if s.kind == "video"), None)
+
+    @property
+    def audio(self) -> StreamInfo | None:
+        return next((s for s in self.streams if s.kind == "audio"), None)
+
+    @property
+    def has_audio(self) -> bool:
+        return self.audio is not None
+
+    @property
+    def extension(self) -> str:
+        return CONTAINER_EXTENSIONS.get(self.format_name, "mkv")
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["has_audio"] = self.has_audio
+        return data
+
+
+def _fps(value: str | None) -> float | None:
+    try:
+        rate = Fraction(value or "0/0")
+    except (ValueError, ZeroDivisionError):
+        return None
+    return round(float(rate), 3) if rate > 0 else None
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _rotation(stream: dict[str, Any]) -> int:
+    for side in stream.get("side_data_list", []):
+        if "rotation" in side:
+            return int(side["rotation"]) % 360
+    return int(stream.get("tags", {}).get("rotate", 0) or 0) % 360
+
+
+def _raw_probe(path: Path) -> dict[str, Any]:
+    try:
+        argv = [settings.FFPROBE_BINARY, "-v", "error", "-print_format", "json", "-show_format", "-show_streams"]
+        out = subprocess.run([*argv, str(path)], capture_output=True, timeout=PROBE_TIMEOUT, check=False)
+    except subprocess.TimeoutExpired:
+        raise NotAVideo("the file could not be read in time") from None
+    if out.returncode != 0:
+        raise NotAVideo("the file is not a media file ffmpeg can read", stderr_tail=out.stderr.decode(errors="replace"))
+    return json.loads(out.stdout or b"{}")
+
+
+def measure_duration(path: Path) -> float:
+    """Decode the whole file to learn its duration (containers that do not record it)."""
+    try:
+        result = ff.run(ffmpeg.input(str(path)).output("-", format="null"), timeout=ff.timeout_for(600))
+    except ff.MediaError as exc:
+        raise NotAVideo("the file's duration could not be measured", stderr_tail=exc.stderr_tail) from None
+    if result.out_time <= 0:
+        raise NotAVideo("the file's duration could not be measured")
+    return result.out_time
+
+
+def probe(path: Path) -> MediaInfo:
+    """What the file holds. Raises NotAVideo for anything ffprobe cannot read."""
+    data = _raw_probe(path)
+    fmt = data.get("format", {})
+    streams = []
+    for raw in data.get("streams", []):
+        kind = raw.get("codec_type")
+        if kind not in ("video", "audio"):
+            continue
+        if kind == "video" and raw.get("disposition", {}).get("attached_pic"):
+            continue  # cover art in audio files is not a video
+        streams.append(
+            StreamInfo(
+                index=int(raw.get("index", 0)),
+                kind=kind,
+                codec=raw.get("codec_name", "unknown"),
+                width=_int(raw.get("width")),
+                height=_int(raw.get("height")),
+                fps=_fps(raw.get("avg_frame_rate")) or _fps(raw.get("r_frame_rate")) if kind == "video" else None,
+                sample_rate=_int(raw.get("sample_rate")),
+                channels=_int(raw.get("channels")),
+                bit_rate=_int(raw.get("bit_rate")),
+                rotation=_rotation(raw) if kind == "video" else 0,
+            )
+        )
+    duration = float(fmt.get("duration") or 0) or max(
+        (float(s.get("duration") or 0) for s in data.get("streams", [])), default=0
+    )
+    return MediaInfo(
+        format_name=fmt.get("format_name", ""),
+        duration=round(duration, 3),
+        size_bytes=int(fmt.get("size") or path.stat().st_size),
+        bit_rate=_int(fmt.get("bit_rate")),
+        streams=streams,
+    )
+
+
+def probe_video(path: Path) -> MediaInfo:
+    """Probe and insist on a decodable video stream with a known duration."""
+    if path.stat().st_size == 0:
+        raise NotAVideo("the file is empty")
+    info = probe(path)
+    video = info.video
+    if video is None:
+        raise NotAVideo("the file has no video stream" + (" (it is audio only)" if info.has_audio else ""))
+    if not video.width or not video.height:
+        raise NotAVideo("the video stream has no picture size")
+    if info.duration <= 0:
+        info = MediaInfo(
+            format_name=info.format_name, duration=round(measure_duration(path), 3),
+            size_bytes=info.size_bytes, bit_rate=info.bit_rate, streams=info.streams,
+        )  # fmt: skip
+    return info

@@ -1,0 +1,1 @@
+"""Writes of the library app, by sub-domain: jobs, videos, temp."""

@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",
     "rest_framework",
     "rest_framework_simplejwt.token_blacklist",
     "django_filters",
@@ -190,7 +191,23 @@ else:
 
 # Providers. Local ones are the defaults when no key is set.
 GEMINI_API_KEY = env_str("GEMINI_API_KEY")
+# Video analysis with Gemini (library.providers.analysis.gemini). An empty base URL means the
+# SDK's own default; tests point it at a loopback fake.
+GEMINI_MODEL = env_str("GEMINI_MODEL", "gemini-2.5-flash")
+GEMINI_BASE_URL = env_str("GEMINI_BASE_URL")
+GEMINI_TIMEOUT = env_float("GEMINI_TIMEOUT", 120.0)  # seconds per HTTP call
+GEMINI_MAX_RETRIES = env_int("GEMINI_MAX_RETRIES", 3, minimum=0)  # on 429 / 5xx / timeouts
+GEMINI_BATCH_FRAMES = env_int("GEMINI_BATCH_FRAMES", 16, minimum=1)  # frames per request
+# Thinking tokens are billed as output; a budget keeps a request's cost bounded (-1: the model's own).
+GEMINI_THINKING_BUDGET = env_int("GEMINI_THINKING_BUDGET", 1024, minimum=-1)
 ELEVENLABS_API_KEY = env_str("ELEVENLABS_API_KEY")
+# An empty base URL means the SDK's own default (tests point it at a loopback fake).
+ELEVENLABS_BASE_URL = env_str("ELEVENLABS_BASE_URL")
+ELEVENLABS_TIMEOUT = env_float("ELEVENLABS_TIMEOUT", 120.0)  # seconds per HTTP call
+ELEVENLABS_MODEL = env_str("ELEVENLABS_MODEL", "eleven_multilingual_v2")
+ELEVENLABS_VOICE_ID = env_str("ELEVENLABS_VOICE_ID", "JBFqnCBsd6RMkjVDRZzb")  # a stock voice
+ESPEAK_BINARY = env_str("EDITAI_ESPEAK", "espeak-ng")
+ESPEAK_VOICE = env_str("EDITAI_ESPEAK_VOICE", "en-us")
 FFMPEG_BINARY = env_str("EDITAI_FFMPEG", "ffmpeg")
 FFPROBE_BINARY = env_str("EDITAI_FFPROBE", "ffprobe")
 # Every ffmpeg call gets a timeout of BASE + FACTOR x the media's duration (seconds).

@@ -6,7 +6,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularSwaggerView
 
 from editai import api, dashboard
-from library.urls import jobs_urlpatterns, library_urlpatterns
+from library.urls import jobs_urlpatterns, library_urlpatterns, tts_urlpatterns
 from profiles.urls import auth_urlpatterns
 from profiles.urls import urlpatterns as profile_urlpatterns
 
@@ -20,6 +20,7 @@ api_v1 = [
     path("costs/", include("costs.urls")),
     path("library/", include(library_urlpatterns)),
     *jobs_urlpatterns,
+    path("tts/", include(tts_urlpatterns)),
 ]
 
 urlpatterns = [

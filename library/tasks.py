@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django.conf import settings
+
+from costs.services import budget_release_stale
 from library.jobs import runner
-from library.models import Job
+from library.models import Job, JobStatus
 from library.services.jobs import jobs_requeue_stale
 from library.services.temp import temp_sweep
-from profiles.tenancy import ScopeError, profile_scope
+from profiles.tenancy import ScopeError, profile_scope, unscoped
 
 
 def run_job(job_id: str, profile_id: str) -> str:
@@ -21,7 +26,12 @@ def run_job(job_id: str, profile_id: str) -> str:
 
 def requeue_stale_jobs() -> str:
     report = jobs_requeue_stale()
-    return f"requeued {len(report.requeued)}, failed {len(report.failed)}"
+    with unscoped():
+        live = set(Job.objects.filter(status__in=[JobStatus.QUEUED, JobStatus.RUNNING]).values_list("pk", flat=True))
+        released = budget_release_stale(
+            older_than=timedelta(seconds=settings.JOB_STALE_AFTER_SECONDS), live_job_ids=live
+        )
+    return f"requeued {len(report.requeued)}, failed {len(report.failed)}, released {released} reservation(s)"
 
 
 def cleanup_temp() -> str:

@@ -130,6 +130,12 @@ class ProfileScopedModel(models.Model):
         self._stamp_profile()
         return super().delete(*args, **kwargs)
 
+    def full_clean(self, *args: Any, **kwargs: Any) -> None:
+        # Stamp first, so uniqueness per profile is checked against the right profile's rows.
+        if self.profile_id is None and _current_profile.get() is not None:
+            self.profile = _current_profile.get()
+        super().full_clean(*args, **kwargs)
+
     def clean(self) -> None:
         """Cross-row integrity: every reference to another scoped row must stay inside this
         row's profile (a clip's project, a job's source video...)."""

@@ -7,24 +7,35 @@ if TYPE_CHECKING:
     from library.jobs.runner import JobContext
 
 Handler = Callable[["JobContext"], dict[str, Any]]
+FailureHook = Callable[[Any, str], None]  # (job, error) -> None
 _HANDLERS: dict[str, Handler] = {}
+_ON_FAILURE: dict[str, FailureHook] = {}
 
 
 class JobError(Exception):
     """A job failed for a reason the user should read (shown as the job's error)."""
 
 
-def job_kind(name: str) -> Callable[[Handler], Handler]:
+def job_kind(name: str, *, on_failure: FailureHook | None = None) -> Callable[[Handler], Handler]:
     """Register the function that carries out jobs of this kind. It gets a JobContext and
-    returns the job's result (JSON)."""
+    returns the job's result (JSON). `on_failure(job, error)` runs, in the job's scope, when a
+    job of this kind fails, is cancelled, or is given up after its worker died."""
 
     def register(handler: Handler) -> Handler:
         if name in _HANDLERS and _HANDLERS[name] is not handler:
             raise RuntimeError(f"job kind {name!r} registered twice")
         _HANDLERS[name] = handler
+        if on_failure is not None:
+            _ON_FAILURE[name] = on_failure
         return handler
 
     return register
+
+
+def run_failure_hook(job: Any, error: str) -> None:
+    hook = _ON_FAILURE.get(job.kind)
+    if hook is not None:
+        hook(job, error)
 
 
 def get_handler(name: str) -> Handler:

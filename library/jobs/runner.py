@@ -18,8 +18,9 @@ from django.db import connection
 from django.db.models import F
 from django.utils import timezone
 
+from costs.services import budget_commit, budget_release
 from library import storage
-from library.jobs.registry import JobError, get_handler
+from library.jobs.registry import JobError, get_handler, run_failure_hook
 from library.jobs.workspace import workspace
 from library.media import ffmpeg as ff
 from library.models import Job, JobStatus
@@ -143,6 +144,13 @@ def _finish(job_id: Any, attempt: int, **fields: Any) -> bool:
     return bool(Job.objects.filter(pk=job_id, status=JobStatus.RUNNING, attempts=attempt).update(**fields))
 
 
+def _fail(job: Job, attempt: int, status: str, error: str) -> str:
+    if _finish(job.pk, attempt, status=status, error=error[:10000]):
+        budget_release(job_id=job.pk)
+        run_failure_hook(job, error)
+    return status
+
+
 def execute(job_id: Any) -> str:
     attempt = _claim(job_id)
     if attempt is None:
@@ -166,21 +174,14 @@ def execute(job_id: Any) -> str:
                 if not done:
                     storage.delete_stored(stored)
                     return "discarded: the job changed hands"
+                budget_commit(job_id=job_id)
                 return "succeeded"
             except ff.Cancelled:
-                _finish(job_id, attempt, status=JobStatus.CANCELLED, error="Cancelled.")
-                return "cancelled"
+                return _fail(job, attempt, JobStatus.CANCELLED, "Cancelled.")
             except (ff.MediaError, JobError) as exc:
-                _finish(job_id, attempt, status=JobStatus.FAILED, error=str(exc)[:10000])
-                return "failed"
+                return _fail(job, attempt, JobStatus.FAILED, str(exc))
             except Exception as exc:
                 logger.exception("job %s (%s) crashed", job_id, job.kind)
-                _finish(
-                    job_id,
-                    attempt,
-                    status=JobStatus.FAILED,
-                    error=f"Internal error: {type(exc).__name__}: {exc}"[:10000],
-                )
-                return "failed"
+                return _fail(job, attempt, JobStatus.FAILED, f"Internal error: {type(exc).__name__}: {exc}")
     finally:
         monitor.stop()

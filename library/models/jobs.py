@@ -37,6 +37,10 @@ class Job(ProfileScopedModel):
     source_video = models.ForeignKey(
         "library.SourceVideo", null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs"
     )
+    project = models.ForeignKey(
+        "library.Project", null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs"
+    )
+    clip = models.ForeignKey("library.Clip", null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs")
     output = models.FileField(max_length=500, blank=True)
     output_name = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

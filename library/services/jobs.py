@@ -14,8 +14,10 @@ from django.utils import timezone
 from django_q.tasks import async_task
 from rest_framework.exceptions import APIException
 
+from costs.services import budget_release
+from library.jobs.registry import run_failure_hook
 from library.models import Job, JobStatus
-from profiles.tenancy import unscoped
+from profiles.tenancy import profile_scope, unscoped
 
 logger = logging.getLogger(__name__)
 
@@ -103,7 +105,7 @@ def jobs_requeue_stale(*, stale_after: float | None = None) -> RequeueReport:
     cutoff = timezone.now() - timedelta(seconds=stale_after or settings.JOB_STALE_AFTER_SECONDS)
     report = RequeueReport()
     with unscoped():
-        stale = list(Job.objects.filter(status=JobStatus.RUNNING, heartbeat_at__lt=cutoff))
+        stale = list(Job.objects.filter(status=JobStatus.RUNNING, heartbeat_at__lt=cutoff).select_related("profile"))
         for job in stale:
             with transaction.atomic():
                 if job.attempts < job.max_attempts and not job.cancel_requested:
@@ -125,6 +127,9 @@ def jobs_requeue_stale(*, stale_after: float | None = None) -> RequeueReport:
                     )
                     if moved:
                         report.failed.append(str(job.pk))
+                        with profile_scope(job.profile):
+                            budget_release(job_id=job.pk)
+                            run_failure_hook(job, reason)
     if report.requeued or report.failed:
         logger.warning("stale jobs: %d requeued, %d failed", len(report.requeued), len(report.failed))
     return report

@@ -75,7 +75,8 @@ def make_in(profile: Any, make: Callable[[], Model]) -> Model:
 def _methods(callback: Any) -> tuple[str, ...]:
     actions = getattr(callback, "actions", None)
     if actions:
-        return tuple(sorted(actions))
+        allowed = callback.cls.http_method_names
+        return tuple(sorted(m for m in actions if m in allowed))
     view_class = getattr(callback, "view_class", None)
     if view_class is None:
         return ("get",)
@@ -129,6 +130,36 @@ def _make_job() -> Model:
     return Job.objects.create(kind="preview", status=JobStatus.FAILED, output="x/out.mp4", output_name="out.mp4")
 
 
+def _make_segment() -> Model:
+    from library.models import Segment
+
+    video = _make_source_video()
+    return Segment.objects.create(source_video=video, start=1.0, end=3.0, keywords=["secret"])
+
+
+def _make_project() -> Model:
+    from library.models import Project, ProjectSegment
+
+    project = Project.objects.create(name="Secret launch", context_text="unreleased")
+    ProjectSegment.objects.create(project=project, segment=_make_segment(), position=0)
+    return project
+
+
+def _make_clip() -> Model:
+    from library.models import Clip
+
+    return Clip.objects.create(
+        project=_make_project(), variant_index=1, raw_file="x/raw.mp4", thumbnail="x/thumb.jpg",
+        cut_list=[{"source_video": "x", "start": 0, "end": 1}], duration=1.0,
+    )  # fmt: skip
+
+
+def _make_preset() -> Model:
+    from library.models import ExportPreset
+
+    return ExportPreset.objects.create(name="secret-preset", width=720, height=1280)
+
+
 AUTH = "authentication: acts only on the caller's own account and tokens"
 
 ROUTES: dict[str, Case] = {
@@ -160,6 +191,37 @@ ROUTES: dict[str, Case] = {
     "job-cancel": Scoped(make=_make_job),
     "job-retry": Scoped(make=_make_job),
     "job-download": Scoped(make=_make_job),
+    "segment-list": ScopedCollection(
+        make=_make_segment,
+        body_with_foreign=lambda seg: {"source_video": str(seg.source_video_id), "start": 0, "end": 1},
+    ),
+    "segment-detail": Scoped(make=_make_segment, body=lambda seg: {"notes": "hijacked"}),
+    "segment-favorite": Scoped(make=_make_segment, body=lambda seg: {"is_favorite": True}),
+    "project-list": ScopedCollection(make=_make_project),
+    "project-detail": Scoped(make=_make_project, body=lambda p: {"name": "hijacked"}),
+    "project-progress": Scoped(make=_make_project),
+    "project-assign-segments": Scoped(make=_make_project, body=lambda p: {"segments": []}),
+    "project-generate": Scoped(
+        make=_make_project, body=lambda p: {"source_video": str(p.source_video_id), "variant_count": 1}
+    ),
+    "project-generate-from-segments": Scoped(
+        make=_make_project, body=lambda p: {"variant_count": 1, "selection_mode": "random"}
+    ),
+    "clip-list": ScopedCollection(make=_make_clip),
+    "clip-detail": Scoped(make=_make_clip),
+    "clip-select": Scoped(make=_make_clip, body=lambda c: {"selected": True}),
+    "clip-bulk-select": ScopedCollection(make=_make_clip, body_with_foreign=lambda c: {"clips": [str(c.pk)]}),
+    "clip-download": Scoped(make=_make_clip),
+    "clip-thumbnail": Scoped(make=_make_clip),
+    "clip-content": Scoped(make=_make_clip, body=lambda c: {"script_text": "hijacked"}),
+    "clip-render": Scoped(make=_make_clip, body=lambda c: {"preset": "tiktok"}),
+    "clip-bulk-render": ScopedCollection(make=_make_clip, body_with_foreign=lambda c: {"clips": [str(c.pk)]}),
+    "segment-match-script": ScopedCollection(make=_make_segment),
+    "preset-list": ScopedCollection(make=_make_preset),
+    "preset-detail": Scoped(make=_make_preset, kwargs=lambda p: {"name": p.name}, body=lambda p: {"crf": 30}),
+    "tts-voices": ScopedCollection(),
+    "tts-generate": ScopedCollection(),
+    "tts-clone-voice": ScopedCollection(),
     # Test-only routes (tests.scopedapp) prove the core before the product's models exist.
     "note-list": ScopedCollection(make=_make_note, body_with_foreign=lambda obj: {"title": "mine", "parent": obj.pk}),
     "note-detail": Scoped(make=_make_note, body=lambda obj: {"title": "hijacked"}),

@@ -1,0 +1,112 @@
+"""Voices, speech synthesis and voice cloning: /api/v1/tts/."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.parsers import JSONParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from library.api.uploads import StreamingMultiPartParser
+from library.jobs.workspace import workspace
+from library.providers.tts import PROVIDERS, TTSError, get_tts_provider
+from library.serializers import JobSerializer
+from library.services import rendering
+from profiles.services import profile_update
+from profiles.tenancy import current_profile
+
+
+class ProviderUnavailable(APIException):
+    status_code = 502
+    default_code = "provider_unavailable"
+
+
+class VoiceSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    name = serializers.CharField()
+    provider = serializers.CharField()
+    language = serializers.CharField(allow_null=True)
+    labels = serializers.DictField()
+
+
+class GenerateSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=5000)
+    voice_id = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    provider = serializers.ChoiceField(choices=PROVIDERS, required=False, default="")
+
+
+class CloneSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    description = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    files = serializers.ListField(child=serializers.FileField(), min_length=1, max_length=25)
+
+
+def _provider(name: str | None) -> object:
+    try:
+        return get_tts_provider(name or rendering.tts_provider_name())
+    except ValueError as exc:
+        raise ValidationError({"provider": str(exc)}) from None
+
+
+class VoicesView(APIView):
+    @extend_schema(parameters=[OpenApiParameter("provider", OpenApiTypes.STR, enum=list(PROVIDERS))],
+                   responses=VoiceSerializer(many=True))  # fmt: skip
+    def get(self, request: Request) -> Response:
+        provider = _provider(request.query_params.get("provider"))
+        try:
+            voices = provider.voices()  # type: ignore[attr-defined]
+        except TTSError as exc:
+            raise ProviderUnavailable(exc.message) from None
+        return Response(VoiceSerializer(voices, many=True).data)
+
+
+class GenerateView(APIView):
+    """Text to speech as a job: its output is the audio, its result the word timings."""
+
+    @extend_schema(request=GenerateSerializer, responses={202: JobSerializer})
+    def post(self, request: Request) -> Response:
+        form = GenerateSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        job = rendering.tts_generate(**form.validated_data)
+        return Response(JobSerializer(job, context={"request": request}).data, status=status.HTTP_202_ACCEPTED)
+
+
+class CloneVoiceView(APIView):
+    """ElevenLabs instant voice cloning from audio samples (multipart `files`, `name`). The new
+    voice becomes the profile's voice."""
+
+    parser_classes = [StreamingMultiPartParser, JSONParser]
+
+    @extend_schema(request={"multipart/form-data": CloneSerializer}, responses={201: VoiceSerializer})
+    def post(self, request: Request) -> Response:
+        if not settings.ELEVENLABS_API_KEY:
+            raise ValidationError({"detail": "Voice cloning needs ElevenLabs: set ELEVENLABS_API_KEY."})
+        form = CloneSerializer(data={**request.data.dict(), "files": request.FILES.getlist("files")})
+        form.is_valid(raise_exception=True)
+        profile = current_profile()
+        with workspace(profile.pk, uuid.uuid4()) as scratch:
+            samples = []
+            for n, upload in enumerate(form.validated_data["files"]):
+                path = scratch / f"sample-{n}{Path(upload.name or '').suffix[:8]}"
+                with path.open("wb") as out:
+                    for chunk in upload.chunks():
+                        out.write(chunk)
+                samples.append(path)
+            try:
+                voice = get_tts_provider("elevenlabs").clone_voice(  # type: ignore[attr-defined]
+                    name=form.validated_data["name"], samples=samples, description=form.validated_data["description"]
+                )
+            except TTSError as exc:
+                if exc.retryable or (exc.status or 400) >= 500:
+                    raise ProviderUnavailable(exc.message) from None
+                raise ValidationError({"files": exc.message}) from None
+        profile_update(profile=profile, data={"tts_voice_id": voice.id, "tts_provider": "elevenlabs"})
+        return Response(VoiceSerializer(voice).data, status=status.HTTP_201_CREATED)

@@ -1,0 +1,160 @@
+"""The final render of a clip: voiceover, word-level captions and a preset, in one ffmpeg pass."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from library import keywords, storage, timeline
+from library.jobs.generate import SourceInputs
+from library.jobs.registry import JobError, job_kind
+from library.jobs.runner import JobContext
+from library.media import captions
+from library.media.render import RenderSpec, render_graph
+from library.models import Clip, ClipStatus, ProjectSegment, Segment
+from library.presets import preset_get
+from library.providers.tts import TTSError, get_tts_provider
+from library.selection import Candidate, Cut
+from profiles.models import Profile
+
+TAIL = 0.5  # seconds of picture after the voice ends
+BROLL_SECONDS = 2.0
+
+
+def clip_failed(job: Any, error: str) -> None:
+    """on_failure hook: a clip that has an earlier final keeps it; otherwise it is failed."""
+    for clip_id in [job.clip_id, *job.params.get("clips", [])]:
+        if not clip_id:
+            continue
+        clip = Clip.objects.filter(pk=clip_id, status=ClipStatus.RENDERING).first()
+        if clip is not None:
+            clip.status = ClipStatus.FINAL if clip.final_file else ClipStatus.FAILED
+            clip.error = error[:5000]
+            clip.save(update_fields=["status", "error", "updated_at"])
+
+
+def _extra_footage(clip: Clip, cuts: list[Cut]) -> list[Candidate]:
+    """More of the project's footage to extend a clip whose voice outlasts its cuts: the
+    project's assigned segments first, then the best-scored segments of the videos it uses."""
+    assigned = [a.segment for a in ProjectSegment.objects.filter(project_id=clip.project_id).select_related("segment")]
+    videos = {c.source_video for c in cuts}
+    scored = Segment.objects.filter(source_video_id__in=videos).exclude(pk__in=[s.pk for s in assigned])
+    ordered = [*assigned, *scored.order_by("-score", "start")[:50]]
+    return [Candidate(str(s.source_video_id), s.start, s.end, s.score or 50.0, str(s.pk)) for s in ordered]
+
+
+def _broll(words: list[Any], cuts: list[Cut], seconds: float) -> tuple[list[Cut], list[dict]]:
+    segments = Segment.objects.exclude(keywords=[]).values_list("pk", "keywords", "source_video_id", "start", "end")
+    lookup = {str(pk): (str(video), start, end) for pk, _, video, start, end in segments}
+    matches = keywords.match_keywords(words, [(pk, kws) for pk, kws, *_ in segments], min_gap=seconds)
+    used = []
+    for match in matches:
+        video, start, end = lookup[match.segment]
+        length = min(seconds, end - start, timeline.total(cuts) - match.start)
+        if length < 0.3:
+            continue
+        cuts = timeline.insert_at(cuts, match.start, Cut(video, start, start + length, match.segment))
+        used.append({**match.as_dict(), "seconds": round(length, 3)})
+    return cuts, used
+
+
+def render_clip(ctx: JobContext, clip: Clip, *, preset_name: str, broll: bool, broll_seconds: float) -> dict[str, Any]:
+    preset = preset_get(preset_name)
+    if preset is None:
+        raise JobError(f"Unknown preset {preset_name!r}.")
+    profile = Profile.objects.get(pk=ctx.job.profile_id)
+    cuts = [Cut(c["source_video"], float(c["start"]), float(c["end"]), c.get("segment")) for c in clip.cut_list]
+    if not cuts:
+        raise JobError("The clip has an empty cut list.")
+    folder = ctx.workspace / f"clip-{clip.pk}"
+    folder.mkdir()
+    info: dict[str, Any] = {"preset": preset.name, "rendered_at": timezone.now().isoformat()}
+    words: list[Any] = []
+    voice = None
+    length = timeline.total(cuts)
+    if clip.srt_text:
+        words = captions.words_from_srt(clip.srt_text)
+        info["captions"] = "srt"
+    elif clip.script_text.strip():
+        settings = profile.tts_settings or {}
+        try:
+            speech = get_tts_provider(profile.tts_provider or None).synthesize(
+                text=clip.script_text, out_dir=folder, voice_id=clip.voice_id or profile.tts_voice_id or None,
+                model=settings.get("model"), voice_settings=settings.get("voice_settings"), job_id=ctx.job.pk,
+            )  # fmt: skip
+        except TTSError as exc:
+            raise JobError(f"Voiceover failed: {exc.message}") from None
+        ctx.check_cancelled()
+        voice, words, length = speech.audio_path, speech.words, speech.duration + TAIL
+        info.update(voice={"provider": speech.provider, "model": speech.model, "voice_id": speech.voice_id,
+                           "duration": round(speech.duration, 3), "characters": speech.characters}, captions="voice")  # fmt: skip
+    cuts, how = timeline.fit(cuts, length, _extra_footage(clip, cuts) if length > timeline.total(cuts) else ())
+    info["fit"] = how
+    if broll and words:
+        cuts, info["broll"] = _broll(words, cuts, broll_seconds)
+    ass = None
+    if words:
+        ass = captions.write_ass(words, folder / "captions.ass", width=preset.width, height=preset.height,
+                                 style=clip.caption_style or profile.caption_style)  # fmt: skip
+    inputs = SourceInputs(ctx)
+    spec = RenderSpec(
+        pieces=[inputs.piece(cut) for cut in cuts], output=folder / "final.mp4", encoding=preset.encoding(),
+        layout=clip.layout, captions=ass, voice=voice, original_audio=clip.original_audio,
+        loudness=preset.loudness, duration=length, thumbnail=folder / "thumbnail.jpg",
+    )  # fmt: skip
+    ctx.ffmpeg(render_graph(spec), duration=spec.output_duration)
+    info["cut_list"] = [c.as_dict() for c in cuts]
+    _replace_final(ctx, clip, spec, info)
+    return {"clip": str(clip.pk), "duration": round(spec.output_duration, 3), **info}
+
+
+def _replace_final(ctx: JobContext, clip: Clip, spec: RenderSpec, info: dict) -> None:
+    """Store the new final under a fresh name and swap it in; the old file goes after commit,
+    so a reader never sees a half-written file and a failed render keeps the old one."""
+    base = f"{ctx.job.profile_id}/clips/{clip.pk}"
+    final = storage.store_file(spec.output, f"{base}/final-{ctx.job.pk}.mp4")
+    thumb = storage.store_file(spec.thumbnail, f"{base}/final-{ctx.job.pk}.jpg")
+    old = [f.name for f in (clip.final_file,) if f] + (
+        [clip.thumbnail.name] if clip.final_file and clip.thumbnail else []
+    )
+    try:
+        with transaction.atomic():
+            clip.final_file, clip.thumbnail = final, thumb
+            clip.final_duration = round(spec.output_duration, 3)
+            clip.render_info, clip.status, clip.error = info, ClipStatus.FINAL, ""
+            clip.save(update_fields=["final_file", "thumbnail", "final_duration", "render_info", "status", "error",
+                                     "updated_at"])  # fmt: skip
+            transaction.on_commit(lambda: storage.delete_stored(*old))
+    except Exception:
+        storage.delete_stored(final, thumb)
+        raise
+
+
+def _clip(clip_id: Any) -> Clip:
+    clip = Clip.objects.filter(pk=clip_id).first()
+    if clip is None:
+        raise JobError("The clip was deleted.")
+    return clip
+
+
+@job_kind("render", on_failure=clip_failed)
+def render(ctx: JobContext) -> dict[str, Any]:
+    params = ctx.job.params
+    return render_clip(
+        ctx, _clip(ctx.job.clip_id), preset_name=params["preset"], broll=bool(params.get("broll")),
+        broll_seconds=float(params.get("broll_seconds", BROLL_SECONDS)),
+    )  # fmt: skip
+
+
+@job_kind("bulk-render", on_failure=clip_failed)
+def bulk_render(ctx: JobContext) -> dict[str, Any]:
+    params = ctx.job.params
+    results = []
+    ids = params["clips"]
+    for n, clip_id in enumerate(ids):
+        ctx.step(n / len(ids), (n + 1) / len(ids))
+        results.append(render_clip(ctx, _clip(clip_id), preset_name=params["preset"], broll=bool(params.get("broll")),
+                                   broll_seconds=float(params.get("broll_seconds", BROLL_SECONDS))))  # fmt: skip
+    return {"clips": results}

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+import uuid
+
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+
+from profiles.tenancy import ProfileScopedModel
+
+BITRATE = RegexValidator(r"^\d+(\.\d+)?[kM]$", "A bitrate such as 128k or 8M.")
+SPEEDS = ["ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow"]
+
+
+class ExportPreset(ProfileScopedModel):
+    """A profile's own export settings. The built-in presets (instagram_reels, tiktok,
+    youtube_shorts) live in code, in library.presets, and cannot be changed."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.SlugField(max_length=50)
+    description = models.CharField(max_length=200, blank=True)
+    width = models.PositiveIntegerField(default=1080, validators=[MinValueValidator(240), MaxValueValidator(2160)])
+    height = models.PositiveIntegerField(default=1920, validators=[MinValueValidator(240), MaxValueValidator(3840)])
+    fps = models.PositiveSmallIntegerField(default=30, validators=[MinValueValidator(12), MaxValueValidator(60)])
+    crf = models.PositiveSmallIntegerField(default=21, validators=[MinValueValidator(14), MaxValueValidator(35)])
+    speed = models.CharField(max_length=12, default="veryfast", choices=[(s, s) for s in SPEEDS])
+    max_bitrate = models.CharField(max_length=10, blank=True, validators=[BITRATE])
+    audio_bitrate = models.CharField(max_length=10, default="128k", validators=[BITRATE])
+    loudness = models.FloatField(default=-14.0, validators=[MinValueValidator(-30), MaxValueValidator(-6)])
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["profile", "name"], name="preset_name_unique_per_profile")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        from django.core.exceptions import ValidationError
+
+        from library.presets import BUILT_IN
+
+        if self.name in BUILT_IN:
+            raise ValidationError({"name": f"'{self.name}' is a built-in preset name."})
+        if (self.width or 0) % 2 or (self.height or 0) % 2:
+            raise ValidationError({"width": "Width and height must be even (H.264 with yuv420p)."})

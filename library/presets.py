@@ -1,0 +1,64 @@
+"""Export presets: the built-in ones (H.264 high, yuv420p, AAC, +faststart, -14 LUFS) and the
+lookup that also finds a profile's own."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from library.media.render import Encoding
+
+
+@dataclass(frozen=True)
+class Preset:
+    name: str
+    description: str
+    width: int = 1080
+    height: int = 1920
+    fps: int = 30
+    crf: int = 21
+    speed: str = "veryfast"
+    max_bitrate: str = ""
+    audio_bitrate: str = "128k"
+    loudness: float = -14.0
+    built_in: bool = True
+
+    def encoding(self) -> Encoding:
+        return Encoding(
+            width=self.width, height=self.height, fps=self.fps, crf=self.crf, preset=self.speed,
+            max_bitrate=self.max_bitrate or None, audio_bitrate=self.audio_bitrate,
+        )  # fmt: skip
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+BUILT_IN: dict[str, Preset] = {
+    p.name: p
+    for p in (
+        Preset("instagram_reels", "Instagram Reels: 1080x1920, 30 fps, up to 8 Mb/s", max_bitrate="8M"),
+        Preset("tiktok", "TikTok: 1080x1920, 30 fps, up to 10 Mb/s", max_bitrate="10M"),
+        Preset(
+            "youtube_shorts",
+            "YouTube Shorts: 1080x1920, 30 fps, up to 12 Mb/s",
+            crf=20,
+            max_bitrate="12M",
+            audio_bitrate="192k",
+        ),  # fmt: skip
+    )
+}
+
+
+def preset_get(name: str) -> Preset | None:
+    """A built-in preset, or the current profile's own of that name."""
+    if name in BUILT_IN:
+        return BUILT_IN[name]
+    from library.models import ExportPreset
+
+    own = ExportPreset.objects.filter(name=name).first()
+    if own is None:
+        return None
+    return Preset(
+        name=own.name, description=own.description, width=own.width, height=own.height, fps=own.fps, crf=own.crf,
+        speed=own.speed, max_bitrate=own.max_bitrate, audio_bitrate=own.audio_bitrate, loudness=own.loudness,
+        built_in=False,
+    )  # fmt: skip

@@ -1,0 +1,1 @@
+"""Adapters for external (and local) AI providers: analysis, TTS. One package per kind."""

@@ -1,0 +1,96 @@
+"""Analyses of source videos, cached per (video, provider, context) and saved as AI segments."""
+
+from __future__ import annotations
+
+import hashlib
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+
+from costs import pricing
+from costs.services import budget_reserve
+from library.models import Segment, SegmentOrigin, SourceVideo, VideoAnalysis
+
+
+def context_hash(context_text: str) -> str:
+    normalized = " ".join((context_text or "").split()).lower()
+    return hashlib.sha256(normalized.encode()).hexdigest()
+
+
+def resolve_provider(name: str | None) -> Any:
+    """The provider object for a request (None: the install's default). ValueError if unknown."""
+    from library.providers.analysis import get_analysis_provider
+
+    return get_analysis_provider(name or None)
+
+
+def analysis_cached(*, video: SourceVideo, provider_name: str, context_text: str) -> VideoAnalysis | None:
+    return VideoAnalysis.objects.filter(
+        source_video=video, provider=provider_name, context_hash=context_hash(context_text)
+    ).first()
+
+
+def analysis_reserve_budget(*, job_id: Any, video: SourceVideo, provider: Any, context_text: str) -> None:
+    """Paid analyses reserve their estimate before the job starts (402 when over budget).
+    Call it in the transaction that creates the job. Cached or free analyses reserve nothing."""
+    if provider.name != "gemini" or analysis_cached(
+        video=video, provider_name=provider.name, context_text=context_text
+    ):
+        return
+    from library.providers.analysis.gemini import frames_for
+
+    model = getattr(provider, "model", None) or settings.GEMINI_MODEL
+    estimate = pricing.estimate_analysis(model=model, frames=frames_for(video.duration))
+    if estimate > Decimal(0):
+        budget_reserve(job_id=job_id, operation="analysis", estimate_usd=estimate)
+
+
+def analysis_run(
+    *, ctx: Any, video: SourceVideo, provider_name: str | None, context_text: str
+) -> tuple[VideoAnalysis, bool]:
+    """The cached analysis, or a new one run now inside the job `ctx`. Returns (analysis, cached)."""
+    provider = resolve_provider(provider_name)
+    cached = analysis_cached(video=video, provider_name=provider.name, context_text=context_text)
+    if cached is not None:
+        return cached, True
+    from library.providers.analysis import analyze_with_fallback
+
+    result = analyze_with_fallback(
+        provider,
+        video_path=ctx.input_path(video.file.name),
+        duration=video.duration,
+        workdir=ctx.workspace,
+        context_text=context_text,
+        job_id=ctx.job.pk,
+        on_progress=ctx.progress,
+        should_cancel=ctx.monitor.cancelled.is_set,
+    )
+    ctx.check_cancelled()
+    with transaction.atomic():
+        # A fallback (malformed Gemini answer -> local) is cached under the provider that answered.
+        analysis, created = VideoAnalysis.objects.get_or_create(
+            source_video=video,
+            provider=result.provider,
+            context_hash=context_hash(context_text),
+            defaults={"model": result.model, "notes": list(result.notes), "usage": dict(result.usage)},
+        )
+        if created:
+            Segment.objects.bulk_create(
+                [
+                    Segment(
+                        source_video=video,
+                        analysis=analysis,
+                        start=round(seg.start, 3),
+                        end=round(min(seg.end, video.duration), 3),
+                        score=max(0.0, min(100.0, seg.score)),
+                        description=seg.description[:2000],
+                        keywords=[t[:50] for t in seg.tags][:30],
+                        origin=SegmentOrigin.AI,
+                    )
+                    for seg in result.segments
+                    if seg.end - seg.start > 0.05
+                ]
+            )
+    return analysis, False

@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+
+from library.models import ExportPreset
+
+PRESET_FIELDS = (
+    "name", "description", "width", "height", "fps", "crf", "speed", "max_bitrate", "audio_bitrate", "loudness",
+)  # fmt: skip
+
+
+@transaction.atomic
+def preset_create(**fields: Any) -> ExportPreset:
+    preset = ExportPreset(**{k: v for k, v in fields.items() if k in PRESET_FIELDS})
+    preset.full_clean()
+    preset.save()
+    return preset
+
+
+@transaction.atomic
+def preset_update(*, preset: ExportPreset, data: dict[str, Any]) -> ExportPreset:
+    fields = [f for f in PRESET_FIELDS if f in data]
+    for field in fields:
+        setattr(preset, field, data[field])
+    if fields:
+        preset.full_clean()
+        preset.save(update_fields=[*fields, "updated_at"])
+    return preset

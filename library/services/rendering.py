@@ -1,0 +1,95 @@
+"""Starting renders and TTS jobs: content edits, budget checks, job creation."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from rest_framework.exceptions import APIException, ValidationError
+
+from costs import pricing
+from costs.services import budget_reserve
+from library.media import captions
+from library.models import Clip, ClipStatus, Job
+from library.presets import preset_get
+from library.services.jobs import job_create
+from profiles.tenancy import current_profile
+
+CONTENT_FIELDS = ("script_text", "caption_style", "voice_id", "original_audio", "srt_text", "layout")
+
+
+class ClipBusy(APIException):
+    status_code = 409
+    default_code = "clip_busy"
+    default_detail = "The clip is already rendering."
+
+
+def tts_provider_name(profile: Any = None) -> str:
+    """The provider a profile's voiceovers use: its own choice, else ElevenLabs with a key."""
+    profile = profile or current_profile()
+    name = getattr(profile, "tts_provider", "") or ""
+    return name or ("elevenlabs" if settings.ELEVENLABS_API_KEY else "espeak")
+
+
+def tts_reserve_budget(*, job_id: Any, characters: int, provider: str = "") -> None:
+    """ElevenLabs work reserves its estimate before the job (402 when over the budget). Call
+    inside the transaction that creates the job, so a refusal creates nothing."""
+    profile = current_profile()
+    if (provider or tts_provider_name(profile)) != "elevenlabs" or characters <= 0:
+        return
+    model = (profile.tts_settings or {}).get("model") or settings.ELEVENLABS_MODEL
+    estimate = pricing.estimate_tts(provider="elevenlabs", model=model, characters=characters)
+    if estimate > Decimal(0):
+        budget_reserve(job_id=job_id, operation="tts", estimate_usd=estimate)
+
+
+@transaction.atomic
+def clip_content_update(*, clip: Clip, data: dict[str, Any]) -> Clip:
+    fields = [f for f in CONTENT_FIELDS if f in data]
+    if "caption_style" in data:
+        try:
+            captions.normalize_style(data["caption_style"])
+        except ValueError as exc:
+            raise ValidationError({"caption_style": str(exc)}) from None
+    for field in fields:
+        setattr(clip, field, data[field])
+    if fields:
+        clip.full_clean()
+        clip.save(update_fields=[*fields, "updated_at"])
+    return clip
+
+
+def _check_preset(preset: str) -> None:
+    if preset_get(preset) is None:
+        raise ValidationError({"preset": f"Unknown preset {preset!r}."})
+
+
+def _characters(clips: list[Clip]) -> int:
+    return sum(len(c.script_text) for c in clips if c.script_text.strip() and not c.srt_text)
+
+
+@transaction.atomic
+def clips_render(*, clips: list[Clip], preset: str, broll: bool = False, broll_seconds: float = 2.0) -> Job:
+    """One job rendering the clips (one clip: kind render; several: bulk-render)."""
+    _check_preset(preset)
+    ids = [c.pk for c in clips]
+    busy = Clip.objects.select_for_update().filter(pk__in=ids, status=ClipStatus.RENDERING)
+    if busy.exists():
+        raise ClipBusy(f"Already rendering: {', '.join(str(pk) for pk in busy.values_list('pk', flat=True))}.")
+    Clip.objects.filter(pk__in=ids).update(status=ClipStatus.RENDERING, error="")
+    params = {"preset": preset, "broll": broll, "broll_seconds": broll_seconds}
+    if len(clips) == 1:
+        job = job_create(kind="render", clip=clips[0], project_id=clips[0].project_id, params=params)
+    else:
+        job = job_create(kind="bulk-render", params={**params, "clips": [str(pk) for pk in ids]})
+    tts_reserve_budget(job_id=job.pk, characters=_characters(clips))
+    return job
+
+
+@transaction.atomic
+def tts_generate(*, text: str, voice_id: str = "", provider: str = "") -> Job:
+    job = job_create(kind="tts", params={"text": text, "voice_id": voice_id, "provider": provider})
+    tts_reserve_budget(job_id=job.pk, characters=len(text), provider=provider)
+    return job

@@ -7,4 +7,4 @@ class LibraryConfig(AppConfig):
     name = "library"
 
     def ready(self) -> None:
-        from library.jobs import generate, kinds, render, tts  # noqa: F401  (registers the job kinds)
+        from library.jobs import generate, kinds, oneclick, render, tool_kinds, tts  # noqa: F401  (registers job kinds)

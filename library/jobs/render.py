@@ -90,6 +90,9 @@ def render_clip(ctx: JobContext, clip: Clip, *, preset_name: str, broll: bool, b
         voice, words, length = speech.audio_path, speech.words, speech.duration + TAIL
         info.update(voice={"provider": speech.provider, "model": speech.model, "voice_id": speech.voice_id,
                            "duration": round(speech.duration, 3), "characters": speech.characters}, captions="voice")  # fmt: skip
+    info["words"] = [
+        {"word": getattr(w, "word", None) or w.text, "start": round(w.start, 3), "end": round(w.end, 3)} for w in words
+    ]
     cuts, how = timeline.fit(cuts, length, _extra_footage(clip, cuts) if length > timeline.total(cuts) else ())
     info["fit"] = how
     if broll and words:

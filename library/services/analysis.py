@@ -32,17 +32,22 @@ def analysis_cached(*, video: SourceVideo, provider_name: str, context_text: str
     ).first()
 
 
-def analysis_reserve_budget(*, job_id: Any, video: SourceVideo, provider: Any, context_text: str) -> None:
-    """Paid analyses reserve their estimate before the job starts (402 when over budget).
-    Call it in the transaction that creates the job. Cached or free analyses reserve nothing."""
+def analysis_estimate(*, video: SourceVideo, provider: Any, context_text: str) -> Decimal:
+    """What analysing `video` would cost: nothing when cached or local."""
     if provider.name != "gemini" or analysis_cached(
         video=video, provider_name=provider.name, context_text=context_text
     ):
-        return
+        return Decimal(0)
     from library.providers.analysis.gemini import frames_for
 
     model = getattr(provider, "model", None) or settings.GEMINI_MODEL
-    estimate = pricing.estimate_analysis(model=model, frames=frames_for(video.duration))
+    return pricing.estimate_analysis(model=model, frames=frames_for(video.duration))
+
+
+def analysis_reserve_budget(*, job_id: Any, video: SourceVideo, provider: Any, context_text: str) -> None:
+    """Paid analyses reserve their estimate before the job starts (402 when over budget).
+    Call it in the transaction that creates the job. Cached or free analyses reserve nothing."""
+    estimate = analysis_estimate(video=video, provider=provider, context_text=context_text)
     if estimate > Decimal(0):
         budget_reserve(job_id=job_id, operation="analysis", estimate_usd=estimate)
 

@@ -33,14 +33,19 @@ def tts_provider_name(profile: Any = None) -> str:
     return name or ("elevenlabs" if settings.ELEVENLABS_API_KEY else "espeak")
 
 
+def tts_estimate(*, characters: int, provider: str = "") -> Decimal:
+    """What speaking `characters` would cost the current profile (espeak: nothing)."""
+    profile = current_profile()
+    if (provider or tts_provider_name(profile)) != "elevenlabs" or characters <= 0:
+        return Decimal(0)
+    model = (profile.tts_settings or {}).get("model") or settings.ELEVENLABS_MODEL
+    return pricing.estimate_tts(provider="elevenlabs", model=model, characters=characters)
+
+
 def tts_reserve_budget(*, job_id: Any, characters: int, provider: str = "") -> None:
     """ElevenLabs work reserves its estimate before the job (402 when over the budget). Call
     inside the transaction that creates the job, so a refusal creates nothing."""
-    profile = current_profile()
-    if (provider or tts_provider_name(profile)) != "elevenlabs" or characters <= 0:
-        return
-    model = (profile.tts_settings or {}).get("model") or settings.ELEVENLABS_MODEL
-    estimate = pricing.estimate_tts(provider="elevenlabs", model=model, characters=characters)
+    estimate = tts_estimate(characters=characters, provider=provider)
     if estimate > Decimal(0):
         budget_reserve(job_id=job_id, operation="tts", estimate_usd=estimate)
 

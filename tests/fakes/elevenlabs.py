@@ -36,9 +36,7 @@ from tests.fakes.server import JSONHandler
 
 KEY = "el-test-key-0123456789abcdef"
 STOCK_VOICE = "JBFqnCBsd6RMkjVDRZzb"
-MODELS = frozenset(
-    {"eleven_multilingual_v2", "eleven_v3", "eleven_flash_v2_5", "eleven_turbo_v2_5", "eleven_flash_v2"}
-)
+MODELS = frozenset({"eleven_multilingual_v2", "eleven_v3", "eleven_flash_v2_5", "eleven_turbo_v2_5", "eleven_flash_v2"})
 OUTPUT_FORMATS = frozenset({"mp3_44100_128", "mp3_44100_64", "mp3_22050_32", "mp3_44100_192"})
 SETTING_RANGES = {"stability": (0, 1), "similarity_boost": (0, 1), "style": (0, 1), "speed": (0.7, 1.2)}
 

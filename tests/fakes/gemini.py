@@ -13,7 +13,7 @@ like the API: segments in the candidate's text, derived from the frame times it 
         ...
         assert state.calls[-1].images == 15
 
-Controls: fail_next(status, times), delay_next(seconds, times), malformed_next(kind, times) with
+Controls: fail_next(status, times, retry_delay), delay_next(seconds, times), malformed_next(kind, times) with
 kind "not_json", "wrong_shape" or "outside" (a segment past the end of any video).
 """
 
@@ -71,14 +71,16 @@ class GeminiState:
     expected_context: str | None = None
     thinking_tokens: int = 96
     calls: list[GeminiCall] = field(default_factory=list)
-    _failures: deque[int] = field(default_factory=deque)
+    _failures: deque[tuple[int, float | None]] = field(default_factory=deque)
     _delays: deque[float] = field(default_factory=deque)
     _malformed: deque[str] = field(default_factory=deque)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def fail_next(self, status: int, times: int = 1) -> None:
+    def fail_next(self, status: int, times: int = 1, retry_delay: float | None = None) -> None:
+        """Answer the next `times` calls with `status`; `retry_delay` adds the google.rpc.RetryInfo
+        the real API puts in its 429s ("retryDelay": "12s")."""
         with self._lock:
-            self._failures.extend([status] * times)
+            self._failures.extend([(status, retry_delay)] * times)
 
     def delay_next(self, seconds: float, times: int = 1) -> None:
         with self._lock:
@@ -179,12 +181,16 @@ def _malformed(kind: str) -> str:
 
 
 class GeminiHandler(JSONHandler):
-    def send_error_json(self, call: GeminiCall | None, status: int, message: str) -> None:
+    def send_error_json(
+        self, call: GeminiCall | None, status: int, message: str, retry_delay: float | None = None
+    ) -> None:
         if call is not None:
             call.status = status
-        error = {"code": status, "message": message, "status": STATUS_NAMES.get(status, "UNKNOWN")}
+        error: dict[str, Any] = {"code": status, "message": message, "status": STATUS_NAMES.get(status, "UNKNOWN")}
         if "API key" in message:
             error["details"] = [{"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "API_KEY_INVALID"}]
+        if retry_delay is not None:
+            error["details"] = [{"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": f"{retry_delay}s"}]
         with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             self.send_json(status, {"error": error})
 
@@ -206,7 +212,8 @@ class GeminiHandler(JSONHandler):
             return
         failure = state.pop(state._failures)
         if failure:
-            self.send_error_json(call, failure, f"fake failure {failure}")
+            status, retry_delay = failure
+            self.send_error_json(call, status, f"fake failure {status}", retry_delay)
             return
         try:
             call.body = json.loads(raw or b"{}")

@@ -3,6 +3,7 @@ malformed answers are handled."""
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from collections.abc import Iterator
 from decimal import Decimal
@@ -126,7 +127,7 @@ def test_it_merges_batches_into_non_overlapping_segments(cast, fake, bbb, tmp_pa
     assert len(fake.state.answered) == 5
     segments = result.segments
     assert len(segments) >= 8
-    assert all(a.end <= b.start for a, b in zip(segments, segments[1:], strict=False))
+    assert all(a.end <= b.start for a, b in itertools.pairwise(segments))
     assert all(0 <= s.start < s.end <= BBB_SECONDS for s in segments)
 
 
@@ -143,6 +144,14 @@ def test_it_retries_rate_limits_and_server_errors_then_succeeds(cast, fake, bbb,
     assert result.segments
     assert entries == 1  # failed calls are not billed
     assert sum("retried" in note for note in result.notes) == 2
+
+
+def test_it_waits_as_long_as_a_rate_limit_asks(cast, fake, bbb, tmp_path):
+    fake.state.fail_next(429, retry_delay=7.5)
+    sleeps = Sleeps()
+    with profile_scope(cast.store_a):
+        analyze(make_provider(fake, sleeps), bbb, tmp_path)
+    assert sleeps == [7.5]  # the API's RetryInfo, longer than our first backoff of 1 s
 
 
 def test_it_fails_clearly_when_the_errors_persist(cast, fake, bbb, tmp_path):
@@ -245,9 +254,7 @@ def test_it_does_not_hide_provider_failures_behind_the_fallback(cast, fake, bbb,
 
 def test_it_stops_between_requests_when_cancelled(cast, fake, bbb, tmp_path):
     with profile_scope(cast.store_a), pytest.raises(ff.Cancelled):
-        analyze(
-            make_provider(fake, batch_frames=4), bbb, tmp_path, should_cancel=lambda: len(fake.state.calls) >= 2
-        )
+        analyze(make_provider(fake, batch_frames=4), bbb, tmp_path, should_cancel=lambda: len(fake.state.calls) >= 2)
     assert len(fake.state.calls) == 2
 
 

@@ -7,6 +7,7 @@ Big Buck Bunny 0-30 s has hard cuts at 11.792, 15.667 and 22.958 s from its firs
 
 from __future__ import annotations
 
+import itertools
 import subprocess
 import time
 import uuid
@@ -79,7 +80,7 @@ def test_it_scores_several_segments_within_bbb_in_a_few_seconds(sample_media, tm
     segments = result.segments
     assert len(segments) >= 5
     assert all(0 <= s.start < s.end <= BBB_SECONDS for s in segments)
-    assert all(a.end <= b.start for a, b in zip(segments, segments[1:], strict=False))
+    assert all(a.end <= b.start for a, b in itertools.pairwise(segments))
     assert all(0 <= s.score <= 100 and s.description for s in segments)
     assert all(set(s.tags) <= TAGS for s in segments)
     assert len({s.score for s in segments}) > 1  # scored, not stamped

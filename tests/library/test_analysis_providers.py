@@ -58,9 +58,11 @@ def test_frames_for_follows_the_sampling_rule_of_about_one_frame_per_two_seconds
     assert frames_for(600) == 300 and batches_for(600) == 19
     assert sample_times(10.0) == [1.0, 3.0, 5.0, 7.0, 9.0]
     # The estimate the budget check uses grows with the frames sent.
-    assert estimate_analysis(model="gemini-2.5-flash", frames=frames_for(600)) > estimate_analysis(
-        model="gemini-2.5-flash", frames=frames_for(30)
-    ) > Decimal(0)
+    assert (
+        estimate_analysis(model="gemini-2.5-flash", frames=frames_for(600))
+        > estimate_analysis(model="gemini-2.5-flash", frames=frames_for(30))
+        > Decimal(0)
+    )
 
 
 def test_normalize_segments_clamps_sorts_and_resolves_overlaps():

@@ -74,8 +74,12 @@ def test_generating_again_reuses_the_analysis(cast: Any, bbb: dict) -> None:
     client = api_client_for(cast.alice)
     project = client.post(PROJECTS, {"name": "Again", "target_duration": 4}, format="json").json()
     url = f"{PROJECTS}{project['id']}/generate/"
-    first = _run(client.post(url, {"source_video": bbb["id"], "variant_count": 1}, format="json").json()["id"], cast.store_a)
-    second = _run(client.post(url, {"source_video": bbb["id"], "variant_count": 1}, format="json").json()["id"], cast.store_a)
+    first = _run(
+        client.post(url, {"source_video": bbb["id"], "variant_count": 1}, format="json").json()["id"], cast.store_a
+    )
+    second = _run(
+        client.post(url, {"source_video": bbb["id"], "variant_count": 1}, format="json").json()["id"], cast.store_a
+    )
     assert first.status == second.status == JobStatus.SUCCEEDED
     assert second.result["analysis"]["cached"] is True
     assert VideoAnalysis.all_objects.count() == 1
@@ -85,9 +89,13 @@ def test_generating_again_reuses_the_analysis(cast: Any, bbb: dict) -> None:
 def test_generate_from_assigned_segments_records_its_seed(cast: Any, bbb: dict) -> None:
     client = api_client_for(cast.alice)
     with profile_scope(cast.store_a):
-        segments = [Segment.objects.create(source_video_id=bbb["id"], start=s, end=s + 3, score=s) for s in (2, 8, 14, 20)]
+        segments = [
+            Segment.objects.create(source_video_id=bbb["id"], start=s, end=s + 3, score=s) for s in (2, 8, 14, 20)
+        ]
     project = client.post(PROJECTS, {"name": "Picked", "target_duration": 5}, format="json").json()
-    client.post(f"{PROJECTS}{project['id']}/assign-segments/", {"segments": [str(s.pk) for s in segments]}, format="json")
+    client.post(
+        f"{PROJECTS}{project['id']}/assign-segments/", {"segments": [str(s.pk) for s in segments]}, format="json"
+    )
     response = client.post(f"{PROJECTS}{project['id']}/generate-from-segments/",
                            {"variant_count": 2, "selection_mode": "random", "seed": 1234}, format="json")  # fmt: skip
     job = _run(response.json()["id"], cast.store_a)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import subprocess
 import uuid
@@ -51,7 +52,7 @@ def assert_well_formed(speech: Speech, text: str) -> None:
     assert speech.duration > 0.5
     assert [w.word for w in speech.words] == [t.text for t in tokens(text)]
     assert all(0 <= w.start <= w.end <= speech.duration for w in speech.words)
-    assert all(a.start <= b.start and a.end <= b.start + 1e-6 for a, b in zip(speech.words, speech.words[1:]))
+    assert all(a.start <= b.start and a.end <= b.start + 1e-6 for a, b in itertools.pairwise(speech.words))
     # Words take time (a degenerate zero-length timing would show no caption at all).
     assert sum(w.end > w.start for w in speech.words) >= 0.9 * len(speech.words)
 

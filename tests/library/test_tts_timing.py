@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from library.media.audio import Silence, parse_silences
@@ -65,7 +67,7 @@ def test_it_fits_an_estimate_to_the_sound_and_pins_pauses_to_silences() -> None:
     assert words[3].end == 1.9 and words[4].start == 2.3  # the sentence pause
     assert words[5].end == 3.05 and words[6].start == 3.25  # the comma pause
     assert words[-1].end == 4.6
-    assert all(a.end <= b.start for a, b in zip(words, words[1:], strict=False))
+    assert all(a.end <= b.start for a, b in itertools.pairwise(words))
     # Longer words get more time than shorter ones between the same pauses.
     assert words[7].end - words[7].start > 1.5 * (words[6].end - words[6].start)
 

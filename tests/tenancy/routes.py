@@ -160,6 +160,18 @@ def _make_preset() -> Model:
     return ExportPreset.objects.create(name="secret-preset", width=720, height=1280)
 
 
+def _make_tool_job() -> Model:
+    """A tool job on a video: the bodies below name its video, and the suite counts jobs, so a
+    request naming another profile's video must be refused with no job written."""
+    from library.models import Job
+
+    return Job.objects.create(kind="tool-trim", source_video=_make_source_video())
+
+
+def _tool_body(**extra: Any) -> Callable[[Model], dict]:
+    return lambda job: {"source_video": str(job.source_video_id), **extra}
+
+
 AUTH = "authentication: acts only on the caller's own account and tokens"
 
 ROUTES: dict[str, Case] = {
@@ -219,9 +231,31 @@ ROUTES: dict[str, Case] = {
     "segment-match-script": ScopedCollection(make=_make_segment),
     "preset-list": ScopedCollection(make=_make_preset),
     "preset-detail": Scoped(make=_make_preset, kwargs=lambda p: {"name": p.name}, body=lambda p: {"crf": 30}),
+    "one-click": ScopedCollection(
+        make=_make_source_video, body_with_foreign=lambda v: {"source_video": str(v.pk), "variant_count": 1}
+    ),
     "tts-voices": ScopedCollection(),
     "tts-generate": ScopedCollection(),
     "tts-clone-voice": ScopedCollection(),
+    # video-info also answers GET (?source_video=), which is 400 without one, so the suite's
+    # list check does not apply; tests/library/test_tools_api.py covers foreign ids there.
+    "tools-video-info": ScopedCollection(),
+    "tools-trim": ScopedCollection(make=_make_tool_job, body_with_foreign=_tool_body(start=0, end=1, mode="fast")),
+    "tools-concatenate": ScopedCollection(
+        make=_make_tool_job,
+        body_with_foreign=lambda job: {"items": [{"source_video": str(job.source_video_id)}] * 2},
+    ),
+    "tools-detect-voice": ScopedCollection(make=_make_tool_job, body_with_foreign=_tool_body()),
+    "tools-mute-voice": ScopedCollection(make=_make_tool_job, body_with_foreign=_tool_body(mode="duck")),
+    "tools-add-voiceover": ScopedCollection(
+        make=_make_tool_job, body_with_foreign=lambda job: {"source_videos": [str(job.source_video_id)], "text": "hi"}
+    ),
+    "tools-templates": ScopedCollection(),
+    "tools-template-render": ScopedCollection(
+        make=_make_tool_job,
+        body_with_foreign=_tool_body(fields={"full_name": "Ada", "role": "CTO"}),
+        kwargs={"name": "intro"},
+    ),
     # Test-only routes (tests.scopedapp) prove the core before the product's models exist.
     "note-list": ScopedCollection(make=_make_note, body_with_foreign=lambda obj: {"title": "mine", "parent": obj.pk}),
     "note-detail": Scoped(make=_make_note, body=lambda obj: {"title": "hijacked"}),

@@ -51,7 +51,7 @@ def default_provider_name() -> str:
 
 
 def get_analysis_provider(name: str | None = None) -> AnalysisProvider:
-    """"local", "gemini", or None for the automatic choice (gemini when GEMINI_API_KEY is set).
+    """ "local", "gemini", or None for the automatic choice (gemini when GEMINI_API_KEY is set).
     Unknown names raise ValueError; "gemini" without a key raises AnalysisError."""
     chosen = name or default_provider_name()
     if chosen == "local":

@@ -10,6 +10,7 @@ with exponential backoff; what still fails becomes AnalysisError(retryable=True)
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import shutil
 import tempfile
@@ -62,11 +63,20 @@ def batches_for(duration: float, batch_frames: int | None = None) -> int:
 
 
 def _retry_after(exc: errors.APIError) -> float | None:
+    """How long the API asked us to wait: google.rpc.RetryInfo in the error body ("12s"), or a
+    Retry-After header."""
+    body = exc.details if isinstance(exc.details, dict) else {}
+    error = body.get("error", body)
+    details = error.get("details") if isinstance(error, dict) else None
+    for detail in details if isinstance(details, list) else []:
+        delay = detail.get("retryDelay") if isinstance(detail, dict) else None
+        if isinstance(delay, str) and delay.endswith("s"):
+            with contextlib.suppress(ValueError):
+                return min(float(delay[:-1]), RETRY_AFTER_MAX)
     headers = getattr(getattr(exc, "response", None), "headers", None) or {}
-    try:
+    with contextlib.suppress(TypeError, ValueError):
         return min(float(headers.get("retry-after", "")), RETRY_AFTER_MAX)
-    except (TypeError, ValueError):
-        return None
+    return None
 
 
 def _api_failure(exc: errors.APIError, model: str) -> AnalysisError:
@@ -79,6 +89,18 @@ def _api_failure(exc: errors.APIError, model: str) -> AnalysisError:
     if code in RETRY_STATUSES or code >= 500:
         return AnalysisError(f"Gemini is unavailable ({code} {exc.status or ''}): {message}", retryable=True)
     return AnalysisError(f"Gemini refused the request ({code} {exc.status or ''}): {message}", retryable=False)
+
+
+def _failure(exc: Exception, *, model: str, timeout: float) -> tuple[AnalysisError, float | None, str]:
+    """What a failed call means: the error to raise, how long the API asked us to wait, and a
+    short reason for the notes and logs."""
+    if isinstance(exc, errors.APIError):
+        return _api_failure(exc, model), _retry_after(exc), f"{exc.code} {exc.status or ''}".strip()
+    if isinstance(exc, errors.UnknownApiResponseError):  # a proxy's error page, not the API
+        return AnalysisError(f"Gemini answered something unreadable: {exc}"[:400], retryable=True), None, "garbage"
+    if "Timeout" in type(exc).__name__:
+        return AnalysisError(f"Gemini timed out after {timeout:g} s", retryable=True), None, type(exc).__name__
+    return AnalysisError(f"Gemini could not be reached ({exc})", retryable=True), None, type(exc).__name__
 
 
 class GeminiAnalysisProvider:
@@ -205,9 +227,7 @@ class GeminiAnalysisProvider:
         return genai.Client(api_key=self.api_key, vertexai=False, http_options=options)
 
     def _config(self) -> types.GenerateContentConfig:
-        thinking = (
-            types.ThinkingConfig(thinking_budget=self.thinking_budget) if self.thinking_budget >= 0 else None
-        )
+        thinking = types.ThinkingConfig(thinking_budget=self.thinking_budget) if self.thinking_budget >= 0 else None
         return types.GenerateContentConfig(
             response_mime_type="application/json",
             response_schema=prompt.RESPONSE_SCHEMA,
@@ -226,20 +246,12 @@ class GeminiAnalysisProvider:
         for attempt in range(self.max_retries + 1):
             try:
                 return client.models.generate_content(model=self.model, contents=contents, config=self._config())
-            except errors.APIError as exc:
-                failure, wait = _api_failure(exc, self.model), _retry_after(exc)
-                reason = f"{exc.code} {exc.status or ''}".strip()
-            except _TRANSPORT_ERRORS as exc:
-                timed_out = "Timeout" in type(exc).__name__
-                what = f"timed out after {self.timeout:g} s" if timed_out else f"could not be reached ({exc})"
-                failure, wait, reason = AnalysisError(f"Gemini {what}", retryable=True), None, type(exc).__name__
-            except errors.UnknownApiResponseError as exc:  # a proxy's error page, not the API
-                failure, wait, reason = AnalysisError(f"Gemini answered garbage: {exc}", retryable=True), None, "garbage"
-            if not failure.retryable or attempt == self.max_retries:
-                if failure.retryable and attempt:
-                    failure.message = f"{failure.message} (after {attempt + 1} attempts)"
-                    failure.args = (failure.message,)
+            except (errors.APIError, errors.UnknownApiResponseError, *_TRANSPORT_ERRORS) as exc:
+                failure, wait, reason = _failure(exc, model=self.model, timeout=self.timeout)
+            if not failure.retryable:
                 raise failure
+            if attempt == self.max_retries:
+                raise AnalysisError(f"{failure.message} (after {attempt + 1} attempts)", retryable=True)
             delay = max(wait or 0.0, min(BACKOFF_BASE * 2**attempt, BACKOFF_MAX))
             logger.warning("Gemini call failed (%s); retry %d in %.1f s", reason, attempt + 1, delay)
             notes.append(f"retried a request after {reason}")

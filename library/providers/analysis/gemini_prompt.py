@@ -73,9 +73,7 @@ def request_parts(
     context_block = f"\nAbout the product and brand (use it to judge what matters):\n{context}\n" if context else ""
     parts = [
         types.Part.from_text(
-            text=INSTRUCTIONS.format(
-                duration=duration, interval=step, first=first, last=last, context=context_block
-            )
+            text=INSTRUCTIONS.format(duration=duration, interval=step, first=first, last=last, context=context_block)
         )
     ]
     for frame in frames:

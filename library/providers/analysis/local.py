@@ -8,6 +8,7 @@ scored 0..100, and shots that repeat an earlier picture (near-duplicates) are dr
 
 from __future__ import annotations
 
+import itertools
 import math
 import shutil
 import tempfile
@@ -173,7 +174,11 @@ def _drop_duplicates(shots: list[_Shot], scan: media.Scan, notes: list[str]) -> 
     for shot in ranked:
         thumb = scan.thumb_at(shot.middle)
         twin = next(
-            (k for k, k_thumb in kept if thumb and k_thumb and media.thumb_distance(thumb, k_thumb) < DUPLICATE_DISTANCE),
+            (
+                k
+                for k, k_thumb in kept
+                if thumb and k_thumb and media.thumb_distance(thumb, k_thumb) < DUPLICATE_DISTANCE
+            ),
             None,
         )
         if twin is None:
@@ -196,7 +201,7 @@ def segments_from_scan(scan: media.Scan, duration: float) -> tuple[list[ScoredSe
     bounds = [0.0, *(c for c in scan.cuts if 0 < c < duration), duration]
     shots: list[_Shot] = []
     usable = 0.0
-    for number, (start, end) in enumerate(zip(bounds, bounds[1:], strict=False), start=1):
+    for number, (start, end) in enumerate(itertools.pairwise(bounds), start=1):
         for a, b in _alive_parts(start, end, samples, step):
             usable += b - a
             windows = [_score_window(w_start, w_end, number, samples, scan.cuts) for w_start, w_end in _windows(a, b)]

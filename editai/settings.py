@@ -208,6 +208,12 @@ ELEVENLABS_MODEL = env_str("ELEVENLABS_MODEL", "eleven_multilingual_v2")
 ELEVENLABS_VOICE_ID = env_str("ELEVENLABS_VOICE_ID", "JBFqnCBsd6RMkjVDRZzb")  # a stock voice
 ESPEAK_BINARY = env_str("EDITAI_ESPEAK", "espeak-ng")
 ESPEAK_VOICE = env_str("EDITAI_ESPEAK_VOICE", "en-us")
+# Postiz (per profile URL and key). POST /posts is throttled per organization and hour by
+# Postiz (30 on the stock self-hosted install): jobs pace themselves under this budget.
+POSTIZ_TIMEOUT = env_float("EDITAI_POSTIZ_TIMEOUT", 30.0)
+POSTIZ_POSTS_PER_HOUR = env_int("EDITAI_POSTIZ_POSTS_PER_HOUR", 30, minimum=1)
+POSTIZ_RATE_WINDOW_SECONDS = env_float("EDITAI_POSTIZ_RATE_WINDOW_SECONDS", 3600.0)
+POSTIZ_INTEGRATIONS_CACHE_SECONDS = env_int("EDITAI_POSTIZ_INTEGRATIONS_CACHE_SECONDS", 300, minimum=0)
 FFMPEG_BINARY = env_str("EDITAI_FFMPEG", "ffmpeg")
 FFPROBE_BINARY = env_str("EDITAI_FFPROBE", "ffprobe")
 # Every ffmpeg call gets a timeout of BASE + FACTOR x the media's duration (seconds).

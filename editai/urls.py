@@ -21,6 +21,7 @@ api_v1 = [
     path("library/", include(library_urlpatterns)),
     *jobs_urlpatterns,
     path("tts/", include(tts_urlpatterns)),
+    path("publishing/", include("publishing.urls")),
     path("tools/", include("library.tools_urls")),
 ]
 

@@ -30,6 +30,9 @@ class Profile(models.Model):
     caption_style = models.JSONField(default=dict, blank=True)
     postiz_api_url = models.URLField(blank=True, max_length=500)
     postiz_api_key = EncryptedTextField(blank=True)
+    # The last problem talking to Postiz with this key ("Postiz key rejected"...), shown to the user.
+    postiz_error = models.CharField(max_length=300, blank=True)
+    postiz_checked_at = models.DateTimeField(null=True, blank=True)
     monthly_budget_usd = models.DecimalField(
         max_digits=12, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
     )

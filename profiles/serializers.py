@@ -35,11 +35,13 @@ class ProfileSerializer(serializers.ModelSerializer):
             "postiz_api_url",
             "postiz_api_key",
             "postiz_configured",
+            "postiz_error",
+            "postiz_checked_at",
             "monthly_budget_usd",
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["id", "is_default", "created_at", "updated_at"]
+        read_only_fields = ["id", "is_default", "postiz_error", "postiz_checked_at", "created_at", "updated_at"]
         # Uniqueness is checked by the service's full_clean(), once, with a clear message.
         validators: list[Any] = []
 

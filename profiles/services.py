@@ -67,6 +67,9 @@ def profile_update(*, profile: Profile, data: dict[str, Any]) -> Profile:
             raise TypeError(f"profile field {field!r} cannot be updated")
         setattr(profile, field, value)
         changed.append(field)
+    if {"postiz_api_url", "postiz_api_key"} & set(changed):
+        profile.postiz_error = ""  # a new key or URL deserves a fresh check
+        changed.append("postiz_error")
     if changed:
         profile.full_clean()
         profile.save(update_fields=[*changed, "updated_at"])
@@ -100,3 +103,10 @@ def profile_files_delete(*, profile_id: str) -> None:
         if folder.is_dir():
             shutil.rmtree(folder, ignore_errors=True)
     logger.info("removed the files of deleted profile %s", profile_id)
+
+
+def profile_postiz_checked(*, profile: Profile, error: str = "") -> None:
+    """Record the outcome of talking to the profile's Postiz ("" when it went fine)."""
+    from django.utils import timezone
+
+    Profile.objects.filter(pk=profile.pk).update(postiz_error=error[:300], postiz_checked_at=timezone.now())

@@ -85,6 +85,10 @@ def trim(ctx: JobContext) -> dict[str, Any]:
     }  # fmt: skip
 
 
+def _channels(info: MediaInfo, default: int) -> int:
+    return (info.audio.channels or default) if info.audio else default
+
+
 def _copy_blocker(infos: list[MediaInfo], items: list[dict[str, Any]], sources: list[Path]) -> str:
     """Why the concat demuxer cannot join these pieces by stream copy ('' when it can)."""
 
@@ -131,6 +135,7 @@ def concatenate(ctx: JobContext) -> dict[str, Any]:
         editing.Piece(
             path=src, start=float(item["start"]), duration=float(item["end"]) - float(item["start"]),
             has_audio=info.has_audio, trimmed_end=float(item["end"]) < video.duration - 0.001,
+            channels=_channels(info, 2),
         )
         for item, src, info, video in zip(items, sources, infos, videos, strict=True)
     ]  # fmt: skip
@@ -227,11 +232,13 @@ def add_voiceover(ctx: JobContext) -> dict[str, Any]:
         ctx.step(0.2 + n * share, 0.2 + (n + 1) * share)
         src = ctx.input_path(video.file.name)
         extended = speech.duration > video.duration + 0.05
+        channels = _channels(probe(src), 2)
         extension = "mp4" if extended else _extension(video)
         out = ctx.workspace / f"voiceover-{n}.{extension}"
         stream = editing.voiceover_mix(
             src, speech.audio_path, out, has_audio=video.has_audio, duration=video.duration,
             voice_duration=speech.duration, container=extension, duck_gain=10 ** (float(params["duck_db"]) / 20),
+            channels=channels, voice_channels=_channels(probe(speech.audio_path), 1),
         )  # fmt: skip
         ctx.ffmpeg(stream, duration=max(video.duration, speech.duration))
         name = f"{n + 1:02d}-{_name(video, 'voiceover', extension)}"

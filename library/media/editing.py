@@ -36,6 +36,7 @@ class Piece:
     duration: float
     has_audio: bool
     trimmed_end: bool = False
+    channels: int = 2
 
 
 def container_for(extension: str) -> str:
@@ -133,8 +134,12 @@ def fit_video(stream: Any, *, width: int, height: int, fps: float) -> Any:
     )
 
 
-def _fitted_audio(stream: Any, *, duration: float, sample_rate: int) -> Any:
-    # Pinned to the piece's length: a short audio track must not pull the next piece forward.
+def _fitted_audio(stream: Any, *, duration: float, sample_rate: int, channels: int = 2) -> Any:
+    """Stereo at `sample_rate`, exactly `duration` long (a short track must not pull the next
+    piece forward). Mono is copied to both sides at full level (ffmpeg's own upmix lowers it
+    by 3 dB, which would make a mono video quieter than its neighbours)."""
+    if channels == 1:
+        stream = stream.filter("channelmap", map="0-FL|0-FR", channel_layout="stereo")
     return (
         stream.filter("aresample", sample_rate)
         .filter("aformat", sample_fmts="fltp", channel_layouts="stereo")
@@ -157,7 +162,8 @@ def concat_filter(
         source = ffmpeg.input(str(piece.path), ss=f"{piece.start:.6f}", t=f"{piece.duration:.6f}")
         streams.append(fit_video(source.video, width=width, height=height, fps=fps))
         audio = source.audio if piece.has_audio else silence(duration=piece.duration, sample_rate=sample_rate)
-        streams.append(_fitted_audio(audio, duration=piece.duration, sample_rate=sample_rate))
+        channels = piece.channels if piece.has_audio else 2
+        streams.append(_fitted_audio(audio, duration=piece.duration, sample_rate=sample_rate, channels=channels))
     joined = ffmpeg.concat(*streams, v=1, a=1).node
     return ffmpeg.output(joined[0], joined[1], str(dest), preset="veryfast", crf=21, **H264, **AAC)
 
@@ -213,25 +219,24 @@ def voiceover_mix(
     voice_duration: float,
     container: str,
     duck_gain: float,
+    channels: int = 2,
+    voice_channels: int = 1,
 ) -> Any:
     """The video with a voice laid over its original audio, which is ducked to `duck_gain` while
     the voice speaks. A voice longer than the video extends it (last frame held), which needs a
     re-encode; otherwise the video stream is copied."""
     source = ffmpeg.input(str(src))
     total = max(duration, voice_duration)
-    speech = (
-        ffmpeg.input(str(voice))
-        .audio.filter("aresample", 48000)
-        .filter("aformat", sample_fmts="fltp", channel_layouts="stereo")
-    )
+    speech = _fitted_audio(ffmpeg.input(str(voice)).audio, duration=total, sample_rate=48000, channels=voice_channels)
     if has_audio:
-        bed = _fitted_audio(source.audio, duration=total, sample_rate=48000).filter(
+        bed = _fitted_audio(source.audio, duration=total, sample_rate=48000, channels=channels).filter(
             "volume", volume=gain_expression([(0.0, voice_duration)], gain=duck_gain), eval="frame"
         )
         mixed = ffmpeg.filter([bed, speech], "amix", inputs=2, duration="first", normalize=0)
     else:
-        mixed = _fitted_audio(speech, duration=total, sample_rate=48000)
-    mixed = mixed.filter("alimiter", limit=0.95)  # two full-scale tracks summed must not clip
+        mixed = speech
+    # Two loud tracks summed must not clip; no auto-levelling (it would change the loudness).
+    mixed = mixed.filter("alimiter", limit=0.95, level=0)
     if voice_duration > duration + 0.05:
         video = source.video.filter("tpad", stop_mode="clone", stop_duration=f"{voice_duration - duration:.3f}")
         return ffmpeg.output(video, mixed, str(dest), preset="veryfast", crf=20, t=f"{total:.6f}", **H264, **AAC)

@@ -148,6 +148,7 @@ class PostizState:
         self.max_video_bytes = max_video_bytes
         self._faults: deque[Fault] = deque()
         self._delays: deque[float] = deque()
+        self.hang_after_create = 0.0  # seconds to wait AFTER storing posts, before answering
 
     # -- setup and controls ----------------------------------------------------------------
 
@@ -394,7 +395,12 @@ class PostizHandler(JSONHandler):
                     400, {"statusCode": 400, "provider": channel.identifier, "name": channel.name, "message": message}
                 )
                 return
-        self.send_json(200, self._store(org, body))
+        answer = self._store(org, body)
+        if self.state.hang_after_create:
+            # The posts exist, but the client hears nothing yet: a crash here is the classic
+            # "created, but the id was never saved" case.
+            time.sleep(self.state.hang_after_create)
+        self.send_json(200, answer)
 
     def _store(self, org: Org, body: dict[str, Any]) -> list[dict[str, str]]:
         when = datetime.now(UTC) if body["type"] == "now" else parse_iso(body["date"])

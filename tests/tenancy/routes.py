@@ -172,6 +172,15 @@ def _tool_body(**extra: Any) -> Callable[[Model], dict]:
     return lambda job: {"source_video": str(job.source_video_id), **extra}
 
 
+def _make_publication() -> Model:
+    from publishing.models import Publication
+
+    return Publication.objects.create(
+        clip=_make_clip(), integration_id="a-x", integration_identifier="x", caption="secret", group="g" * 32,
+        settings={"__type": "x"},
+    )  # fmt: skip
+
+
 AUTH = "authentication: acts only on the caller's own account and tokens"
 
 ROUTES: dict[str, Case] = {
@@ -234,6 +243,22 @@ ROUTES: dict[str, Case] = {
     "one-click": ScopedCollection(
         make=_make_source_video, body_with_foreign=lambda v: {"source_video": str(v.pk), "variant_count": 1}
     ),
+    "publication-list": ScopedCollection(
+        make=_make_publication, body_with_foreign=lambda p: {"clip": str(p.clip_id), "integration_ids": ["a-x"]}
+    ),
+    "publication-detail": Scoped(make=_make_publication),
+    "publishing-bulk": ScopedCollection(
+        make=_make_clip,
+        body_with_foreign=lambda c: {
+            "clips": [str(c.pk)],
+            "integration_ids": ["a-x"],
+            "start_at": "2030-01-01T00:00:00Z",
+            "interval_minutes": 30,
+        },
+    ),  # fmt: skip
+    "publishing-status": ScopedCollection(),
+    "publishing-integrations": ScopedCollection(),
+    "publishing-sync": ScopedCollection(),
     "tts-voices": ScopedCollection(),
     "tts-generate": ScopedCollection(),
     "tts-clone-voice": ScopedCollection(),

@@ -97,6 +97,13 @@ def _number(item: dict[str, Any], key: str, index: int) -> float:
     return float(value)
 
 
+def _tags(value: Any) -> tuple[str, ...]:
+    """Tags are a nicety: odd entries are dropped rather than refusing the whole answer."""
+    if not isinstance(value, list):
+        return ()
+    return tuple(t.strip().lower()[:40] for t in value if isinstance(t, str) and t.strip())[:MAX_TAGS]
+
+
 def parse_answer(text: str, *, duration: float) -> list[ScoredSegment]:
     """The segments of one answer, or MalformedAnswer saying what is wrong with it."""
     if not text.strip():
@@ -117,16 +124,6 @@ def parse_answer(text: str, *, duration: float) -> list[ScoredSegment]:
         if end <= start:
             raise MalformedAnswer(f"segment {index} ends ({end:g} s) before it starts ({start:g} s)")
         description = item.get("description")
-        tags = item.get("tags")
-        segments.append(
-            ScoredSegment(
-                start=start,
-                end=end,
-                score=score,
-                description=description.strip()[:500] if isinstance(description, str) else "",
-                tags=tuple(t.strip().lower()[:40] for t in tags if isinstance(t, str) and t.strip())[:MAX_TAGS]
-                if isinstance(tags, list)
-                else (),
-            )
-        )
+        description = description.strip()[:500] if isinstance(description, str) else ""
+        segments.append(ScoredSegment(start, end, score, description, _tags(item.get("tags"))))
     return segments

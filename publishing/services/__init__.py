@@ -1,0 +1,1 @@
+"""Writes of the publishing app: postiz (client, integrations, status), publications, submit."""

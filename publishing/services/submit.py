@@ -1,0 +1,192 @@
+"""Submitting queued publications to Postiz (inside a publish job) and reconciling their state.
+
+No duplicates: the post ids are saved as soon as Postiz answers, and a retried job first looks
+for its group's posts in Postiz before creating them again. No overruns: every POST /posts is
+logged per profile, and a job waits for a free slot in the hourly budget instead of hitting 429.
+"""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from library.jobs.registry import JobError
+from library.media import ffmpeg as ff
+from profiles.models import Profile
+from profiles.tenancy import current_profile
+from publishing.models import PostizCall, Publication, PublicationStatus
+from publishing.postiz import PostItem, PostizClient, PostizError, UploadedMedia, call_with_backoff
+from publishing.services import postiz
+
+logger = logging.getLogger(__name__)
+SEARCH_MARGIN = timedelta(days=2)
+CREATE_ATTEMPTS = 5
+
+
+def wait_for_post_slot(
+    *, sleep: Callable[[float], None] = time.sleep, check: Callable[[], None] = lambda: None
+) -> None:
+    """Block until the profile may make another POST /posts within its hourly budget, then
+    record the call. The profile row lock makes concurrent jobs take turns."""
+    window = timedelta(seconds=settings.POSTIZ_RATE_WINDOW_SECONDS)
+    while True:
+        with transaction.atomic():
+            Profile.objects.select_for_update().filter(pk=current_profile().pk).first()
+            since = timezone.now() - window
+            recent = list(
+                PostizCall.objects.filter(created_at__gt=since)
+                .order_by("created_at")
+                .values_list("created_at", flat=True)
+            )
+            if len(recent) < settings.POSTIZ_POSTS_PER_HOUR:
+                PostizCall.objects.create()
+                return
+            wait = (recent[0] + window - timezone.now()).total_seconds() + 0.05
+        logger.info("POST /posts budget used up; waiting %.1f s", wait)
+        deadline = time.monotonic() + max(wait, 0.05)
+        while time.monotonic() < deadline:  # short naps, so a cancel is seen quickly
+            check()
+            sleep(min(1.0, max(deadline - time.monotonic(), 0.01)))
+
+
+def _mp4(ctx: Any, publication: Publication) -> Path:
+    """The clip's final file as MP4 (Postiz accepts no other video); remuxed when it is not."""
+    name = publication.clip.final_file.name
+    path = ctx.input_path(name)
+    head = path.open("rb").read(12)
+    if path.suffix.lower() == ".mp4" and head[4:8] == b"ftyp":
+        return path
+    out = ctx.workspace / f"{publication.clip_id}.mp4"
+    try:
+        ff.run(["-i", str(path), "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", "-movflags", "+faststart", "-y", str(out)],
+               timeout=ff.timeout_for(publication.clip.final_duration or 60))  # fmt: skip
+    except (ff.MediaError, subprocess.SubprocessError) as exc:
+        raise JobError(f"The clip could not be converted to MP4: {exc}") from None
+    return out
+
+
+def _window(group: list[Publication]) -> tuple[datetime, datetime]:
+    dates = [p.created_at for p in group] + [p.scheduled_at for p in group if p.scheduled_at]
+    return min(dates) - SEARCH_MARGIN, max([*dates, timezone.now()]) + SEARCH_MARGIN
+
+
+def _record(group: list[Publication], found: dict[str, str]) -> None:
+    """Save Postiz's post ids (integration id -> post id) on the group's publications."""
+    now = timezone.now()
+    for publication in group:
+        post_id = found.get(publication.integration_id)
+        if post_id:
+            Publication.objects.filter(pk=publication.pk).update(
+                postiz_post_id=post_id, status=PublicationStatus.SUBMITTED, submitted_at=now, error=""
+            )
+
+
+def submit_group(ctx: Any, client: PostizClient, group_id: str, *, pace: bool = True) -> dict[str, Any]:
+    """Upload the clip once, then create the group's posts in one POST /posts."""
+    group = list(Publication.objects.filter(group=group_id).select_related("clip").order_by("integration_identifier"))
+    pending = [p for p in group if p.status in (PublicationStatus.QUEUED, PublicationStatus.UPLOADING)]
+    if not pending:
+        return {"group": group_id, "skipped": "nothing left to submit"}
+    Publication.objects.filter(pk__in=[p.pk for p in pending]).update(attempts=pending[0].attempts + 1)
+    if pending[0].clip is None or not pending[0].clip.final_file:
+        raise JobError("The clip (or its final render) was deleted.")
+    # A retry after a crash: the posts may already exist. Look before creating again.
+    start, end = _window(group)
+    existing = call_with_backoff(
+        lambda: client.find_posts_by_group(group_id, start=start, end=end), sleep=ctx_sleep(ctx)
+    )
+    if existing:
+        _record(pending, {p.integration_id: p.id for p in existing if p.integration_id})
+        return {"group": group_id, "posts": [p.id for p in existing], "recovered": True}
+    media = pending[0]
+    if media.postiz_media_id and media.postiz_media_path:
+        uploaded = UploadedMedia(id=media.postiz_media_id, path=media.postiz_media_path)
+    else:
+        Publication.objects.filter(pk__in=[p.pk for p in pending]).update(status=PublicationStatus.UPLOADING)
+        uploaded = call_with_backoff(lambda: client.upload(_mp4(ctx, media)), sleep=ctx_sleep(ctx))
+        Publication.objects.filter(group=group_id).update(postiz_media_id=uploaded.id, postiz_media_path=uploaded.path)
+    ctx.check_cancelled()
+    first = pending[0]
+    items = [
+        PostItem(integration_id=p.integration_id, content=p.caption, settings=p.settings, media=[uploaded])
+        for p in pending
+    ]
+    when = first.scheduled_at or timezone.now()
+    if pace:
+        wait_for_post_slot(sleep=ctx_sleep(ctx), check=ctx.check_cancelled)
+    nap, delay = ctx_sleep(ctx), 1.0
+    for attempt in range(1, CREATE_ATTEMPTS + 1):
+        try:
+            created = client.create_post(type=first.type, date=when, posts=items, group=group_id)
+            break
+        except PostizError as exc:
+            if not exc.retryable or attempt == CREATE_ATTEMPTS:
+                raise
+            if exc.code != "rate_limited":
+                # A timeout or 5xx may hide a post that was created: look before trying again.
+                again = client.find_posts_by_group(group_id, start=start, end=end)
+                if again:
+                    _record(pending, {p.integration_id: p.id for p in again if p.integration_id})
+                    return {"group": group_id, "posts": [p.id for p in again], "recovered": True}
+            wait = exc.retry_after if exc.retry_after is not None else delay
+            if wait > settings.POSTIZ_RATE_WINDOW_SECONDS:
+                raise
+            logger.warning("POST /posts failed (%s); retry %d in %.1f s", exc.code, attempt, wait)
+            nap(wait)
+            delay *= 2
+    _record(pending, {c.integration_id: c.post_id for c in created})
+    return {"group": group_id, "posts": [c.post_id for c in created]}
+
+
+def ctx_sleep(ctx: Any) -> Callable[[float], None]:
+    """A sleep that wakes up for a cancel request."""
+
+    def nap(seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            ctx.check_cancelled()
+            time.sleep(min(0.5, max(deadline - time.monotonic(), 0.0)))
+
+    return nap
+
+
+def fail_open(group_ids: list[str], error: str) -> None:
+    Publication.objects.filter(
+        group__in=group_ids, status__in=[PublicationStatus.QUEUED, PublicationStatus.UPLOADING]
+    ).update(status=PublicationStatus.FAILED, error=error[:5000])
+
+
+STATE_TO_STATUS = {"PUBLISHED": PublicationStatus.PUBLISHED, "ERROR": PublicationStatus.FAILED}
+
+
+def reconcile(*, client: PostizClient) -> dict[str, int]:
+    """Move the current profile's submitted publications to published or failed, from the
+    states Postiz reports over the window they fall in."""
+    open_rows = list(Publication.objects.filter(status=PublicationStatus.SUBMITTED).exclude(postiz_post_id=""))
+    if not open_rows:
+        return {"checked": 0, "published": 0, "failed": 0}
+    start, end = _window(open_rows)
+    states = {p.id: p for p in client.list_posts(start=start, end=end)}
+    counts = {"checked": len(open_rows), "published": 0, "failed": 0}
+    for publication in open_rows:
+        state = states.get(publication.postiz_post_id)
+        status = STATE_TO_STATUS.get(state.state) if state else None
+        if status is None:
+            continue
+        fields: dict[str, Any] = {"status": status}
+        if status == PublicationStatus.PUBLISHED:
+            fields.update(release_url=state.release_url or "", published_at=timezone.now())
+        else:
+            fields["error"] = "Postiz reports that the provider refused the post."
+        Publication.objects.filter(pk=publication.pk).update(**fields)
+        counts[status] += 1
+    return counts

@@ -1,0 +1,36 @@
+"""django-q2 entry points of publishing."""
+
+from __future__ import annotations
+
+import logging
+
+from profiles.models import Profile
+from profiles.tenancy import profile_scope, unscoped
+from publishing.models import Publication, PublicationStatus
+from publishing.postiz import PostizError
+from publishing.services import postiz, submit
+
+logger = logging.getLogger(__name__)
+
+
+def reconcile_publications(profile_id: str | None = None) -> str:
+    """Every profile (or one) with submitted publications: ask its Postiz for their states."""
+    with unscoped():
+        ids = set(Publication.objects.filter(status=PublicationStatus.SUBMITTED).values_list("profile_id", flat=True))
+        profiles = list(Profile.objects.filter(pk__in=ids, **({"pk": profile_id} if profile_id else {})))
+    totals = {"profiles": 0, "checked": 0, "published": 0, "failed": 0, "errors": 0}
+    for profile in profiles:
+        with profile_scope(profile):
+            try:
+                with postiz.client_for(profile) as client:
+                    counts = submit.reconcile(client=client)
+            except (PostizError, postiz.PostizNotConfigured) as exc:
+                if isinstance(exc, PostizError):
+                    postiz.note_error(profile, exc)
+                logger.warning("reconcile failed: %s", exc)
+                totals["errors"] += 1
+                continue
+        totals["profiles"] += 1
+        for key in ("checked", "published", "failed"):
+            totals[key] += counts[key]
+    return ", ".join(f"{k} {v}" for k, v in totals.items())

@@ -25,7 +25,6 @@ from profiles.models import Profile
 from profiles.tenancy import current_profile
 from publishing.models import PostizCall, Publication, PublicationStatus
 from publishing.postiz import PostItem, PostizClient, PostizError, UploadedMedia, call_with_backoff
-from publishing.services import postiz
 
 logger = logging.getLogger(__name__)
 SEARCH_MARGIN = timedelta(days=2)

@@ -1,36 +1,110 @@
 """Admin for support staff. Staff requests run unscoped (see ProfileMiddleware), so the scoped
-admin base shows every profile's rows with a profile column and filter."""
+admin base shows every profile's rows with a profile column and filter.
+
+Other apps link their rows to related changelists with `changelist_link()` / `change_link()`;
+the links name admin URLs only, so no app imports another app's admin."""
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import admin
-from django.db.models import QuerySet
+from django.db.models import Field, Model, QuerySet
 from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+from rest_framework_simplejwt.token_blacklist.admin import OutstandingTokenAdmin
+from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
 from profiles.models import Profile
 
+EMPTY = "—"
+
+
+def profile_label(profile: Profile | None) -> str:
+    """Store names repeat across users ("My store"): support staff need the owner too."""
+    if profile is None:
+        return EMPTY
+    return f"{profile.name} ({profile.user.username})"
+
+
+def changelist_link(model: str, text: str, **filters: Any) -> SafeString | str:
+    """A link to the changelist of `model` ("app_label.model_name") narrowed by `filters`
+    (admin lookups such as profile__id__exact). Empty when that model has no admin."""
+    app_label, model_name = model.lower().split(".")
+    try:
+        url = reverse(f"admin:{app_label}_{model_name}_changelist")
+    except NoReverseMatch:
+        return ""
+    query = urlencode({key: str(value) for key, value in filters.items()})
+    return format_html('<a href="{}{}">{}</a>', url, f"?{query}" if query else "", text)
+
+
+def change_link(obj: Model | None, text: str | None = None) -> SafeString | str:
+    """A link to the change page of `obj` (or a dash)."""
+    if obj is None:
+        return EMPTY
+    return change_link_by_id(obj._meta.label_lower, obj.pk, text or str(obj))
+
+
+def change_link_by_id(model: str, pk: Any, text: str | None = None) -> SafeString | str:
+    """A link to one row of `model` known only by its id (costs keep job ids, not keys)."""
+    if pk is None:
+        return EMPTY
+    app_label, model_name = model.lower().split(".")
+    try:
+        url = reverse(f"admin:{app_label}_{model_name}_change", args=[pk])
+    except NoReverseMatch:
+        return text or str(pk)
+    return format_html('<a href="{}">{}</a>', url, text or str(pk))
+
+
+def links(*items: SafeString | str) -> SafeString | str:
+    """Several links on one line, the empty ones left out."""
+    shown = [item for item in items if item]
+    return format_html_join(" · ", "{}", ((item,) for item in shown)) if shown else EMPTY
+
+
+class ProfileFilter(admin.RelatedFieldListFilter):
+    """The profile filter, each choice labelled with its owner ("My store (alice)")."""
+
+    def field_choices(self, field: Field, request: HttpRequest, model_admin: Any) -> list[tuple[Any, str]]:
+        profiles = Profile.objects.select_related("user").order_by("name", "user__username")
+        return [(profile.pk, profile_label(profile)) for profile in profiles]
+
 
 class ProfileScopedAdmin(admin.ModelAdmin):
-    """Base for the admin of every profile-scoped model."""
+    """Base for the admin of every profile-scoped model.
 
-    list_select_related = ("profile",)
+    Rows are created by services inside a profile's scope, never here: the admin cannot choose
+    a profile for a new row, so there is no "add"."""
+
+    list_select_related = ("profile", "profile__user")
 
     def get_list_display(self, request: HttpRequest) -> Any:
         fields = list(super().get_list_display(request))
-        return fields if "profile" in fields else [*fields, "profile"]
+        return fields if {"profile", "profile_column"} & set(fields) else [*fields, "profile_column"]
 
     def get_list_filter(self, request: HttpRequest) -> Any:
         filters = list(super().get_list_filter(request))
-        return filters if "profile" in filters else ["profile", *filters]
+        named = {item[0] if isinstance(item, tuple) else item for item in filters}
+        return filters if "profile" in named else [("profile", ProfileFilter), *filters]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return self.model.all_objects.select_related("profile")
+        return self.model.all_objects.select_related("profile", "profile__user")
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         fields = list(super().get_readonly_fields(request, obj))
         return fields if "profile" in fields else ["profile", *fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.display(description="Profile", ordering="profile__name")
+    def profile_column(self, obj: Any) -> SafeString | str:
+        return change_link(obj.profile, profile_label(obj.profile)) if obj.profile_id else EMPTY
 
 
 @admin.register(Profile)
@@ -39,9 +113,28 @@ class ProfileAdmin(admin.ModelAdmin):
     list_filter = ("is_default", "tts_provider", "created_at")
     search_fields = ("name", "user__username", "user__email", "id")
     list_select_related = ("user",)
+    date_hierarchy = "created_at"
+    # The key is never sent to a browser, not even encrypted: only whether one is set.
     exclude = ("postiz_api_key",)
-    readonly_fields = ("id", "postiz_key", "created_at", "updated_at")
+    readonly_fields = ("id", "user", "postiz_key", "postiz_error", "postiz_checked_at", "created_at", "updated_at")
 
     @admin.display(description="Postiz key")
     def postiz_key(self, obj: Profile) -> str:
-        return "•••••••• (set)" if obj.postiz_api_key else "—"
+        return "•••••••• (set)" if obj.postiz_api_key else EMPTY
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # A profile belongs to a user who makes it through the API (a default one on sign-up).
+        return False
+
+
+# simplejwt lists refresh tokens in full; a token is a credential, so the admin shows its id only.
+admin.site.unregister(OutstandingToken)
+
+
+@admin.register(OutstandingToken)
+class MaskedOutstandingTokenAdmin(OutstandingTokenAdmin):
+    list_display = ("jti", "user", "created_at", "expires_at")
+    fields = ("jti", "user", "created_at", "expires_at")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return self.fields

@@ -67,6 +67,8 @@ class ScopedRelatedField(serializers.PrimaryKeyRelatedField):
 
     def __init__(self, model: type[Model], **kwargs: Any) -> None:
         self.model = model
+        # Never evaluated (get_queryset below is): it only tells schema tools the target model.
+        kwargs.setdefault("queryset", model._base_manager.none())
         super().__init__(**kwargs)
 
     def get_queryset(self) -> QuerySet:

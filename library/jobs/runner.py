@@ -181,6 +181,8 @@ def execute(job_id: Any) -> str:
             except (ff.MediaError, JobError) as exc:
                 return _fail(job, attempt, JobStatus.FAILED, str(exc))
             except Exception as exc:
+                if hasattr(exc, "retryable"):  # a provider adapter's error: its message is for the user
+                    return _fail(job, attempt, JobStatus.FAILED, getattr(exc, "message", None) or str(exc))
                 logger.exception("job %s (%s) crashed", job_id, job.kind)
                 return _fail(job, attempt, JobStatus.FAILED, f"Internal error: {type(exc).__name__}: {exc}")
     finally:

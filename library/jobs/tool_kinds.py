@@ -76,12 +76,18 @@ def trim(ctx: JobContext) -> dict[str, Any]:
             height=min(PREVIEW_HEIGHT, video.height) // 2 * 2 if preview else None,
             preset="ultrafast" if preview else "veryfast", crf=32 if preview else 20,
         )  # fmt: skip
-    ctx.ffmpeg(stream, duration=end - start)
+    written = ctx.ffmpeg(stream, duration=end - start).out_time
     ctx.set_output(out, _name(video, f"trim-{mode}", extension))
-    info = probe(out)
+    if mode == "fast":  # the streams are the source's: no need to probe (fast stays fast)
+        summary = {
+            "duration": round(written, 3), "size_bytes": out.stat().st_size, "width": video.width,
+            "height": video.height, "video_codec": video.video_codec, "audio_codec": video.audio_codec or None,
+        }  # fmt: skip
+    else:
+        summary = _summary(probe(out))
     return {
-        **result, "actual_start": round(start, 3), "actual_end": round(start + info.duration, 3),
-        "reencoded": mode != "fast", "container": extension, **_summary(info),
+        **result, "actual_start": round(start, 3), "actual_end": round(start + summary["duration"], 3),
+        "reencoded": mode != "fast", "container": extension, **summary,
     }  # fmt: skip
 
 

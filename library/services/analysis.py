@@ -12,6 +12,8 @@ from django.db import transaction
 from costs import pricing
 from costs.services import budget_reserve
 from library.models import Segment, SegmentOrigin, SourceVideo, VideoAnalysis
+from library.providers.analysis import analyze_with_fallback, get_analysis_provider
+from library.providers.analysis.gemini import batches_for, frames_for
 
 
 def context_hash(context_text: str) -> str:
@@ -21,8 +23,6 @@ def context_hash(context_text: str) -> str:
 
 def resolve_provider(name: str | None) -> Any:
     """The provider object for a request (None: the install's default). ValueError if unknown."""
-    from library.providers.analysis import get_analysis_provider
-
     return get_analysis_provider(name or None)
 
 
@@ -38,10 +38,11 @@ def analysis_estimate(*, video: SourceVideo, provider: Any, context_text: str) -
         video=video, provider_name=provider.name, context_text=context_text
     ):
         return Decimal(0)
-    from library.providers.analysis.gemini import frames_for
-
     model = getattr(provider, "model", None) or settings.GEMINI_MODEL
-    return pricing.estimate_analysis(model=model, frames=frames_for(video.duration))
+    # Gemini is called once per batch of frames: each request has its own prompt and answer.
+    frames, batches = frames_for(video.duration), batches_for(video.duration)
+    per_batch = -(-frames // batches)
+    return pricing.estimate_analysis(model=model, frames=per_batch) * batches
 
 
 def analysis_reserve_budget(*, job_id: Any, video: SourceVideo, provider: Any, context_text: str) -> None:
@@ -60,8 +61,6 @@ def analysis_run(
     cached = analysis_cached(video=video, provider_name=provider.name, context_text=context_text)
     if cached is not None:
         return cached, True
-    from library.providers.analysis import analyze_with_fallback
-
     result = analyze_with_fallback(
         provider,
         video_path=ctx.input_path(video.file.name),

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import freezegun
 import pytest
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
@@ -15,6 +16,10 @@ from tests.factories import ProfileFactory, UserFactory
 from tests.media import BBB, CHAPLIN, SHARED_MEDIA
 
 PASSWORD = "correct-horse-battery"
+
+# SDKs built on pydantic (elevenlabs, google-genai) load modules lazily; a frozen clock must not
+# reach into them, or their schema generation trips over FakeDatetime and the freeze leaks.
+freezegun.configure(extend_ignore_list=["elevenlabs", "google", "pydantic", "pydantic_core", "httpx"])
 
 
 def api_client_for(user: Any, profile: Any = None) -> APIClient:

@@ -19,4 +19,5 @@ db-stop:
 	@bash scripts/db.sh stop
 
 bench:  ## benchmarks that print tables (not part of make test)
-	@bash scripts/setup.sh && bash scripts/db.sh start && .venv/bin/python bench/queue_latency.py
+	@bash scripts/setup.sh && bash scripts/db.sh start && .venv/bin/python bench/queue_latency.py \
+		&& .venv/bin/python bench/render.py

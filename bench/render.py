@@ -47,8 +47,8 @@ LABELS = {"product": "product (render_graph)", "handwritten": "hand-written ffmp
 def moviepy_python() -> Path:
     """MoviePy's own virtualenv (created or updated when its requirements change)."""
     python = MOVIEPY_VENV / "bin" / "python"
-    stamp = MOVIEPY_VENV / ".requirements.sha1"
-    want = hashlib.sha1(MOVIEPY_REQUIREMENTS.read_bytes()).hexdigest()
+    stamp = MOVIEPY_VENV / ".requirements.sha256"
+    want = hashlib.sha256(MOVIEPY_REQUIREMENTS.read_bytes()).hexdigest()
     if not python.exists() or not stamp.exists() or stamp.read_text() != want:
         print(f"setting up MoviePy in {MOVIEPY_VENV.relative_to(ROOT)} ...", file=sys.stderr, flush=True)
         if not python.exists():
@@ -152,7 +152,9 @@ def run_variant(kind: str, work: Path, n: int, moviepy: Path | None) -> tuple[Me
         return measure(argv, result=result, log=log, timeout=3600, env=env), out
     argv = [sys.executable, str(Path(__file__).resolve()), "--child", kind, "--job", str(job), "--out", str(out),
             "--result", str(result)]  # fmt: skip
-    return measure(argv, result=result, log=log, timeout=900), out
+    # ffmpeg's default threading for both (the hand-written command has no -threads either).
+    env = {k: v for k, v in os.environ.items() if k != "EDITAI_FFMPEG_THREADS"}
+    return measure(argv, result=result, log=log, timeout=900, env=env), out
 
 
 def main() -> None:
@@ -181,7 +183,11 @@ def main() -> None:
         last: dict[str, Path] = {}
         load_before = os.getloadavg()[0]
         # Alternate the order so that a slow patch of the machine hits both ways alike.
-        plan = [k for n in range(args.runs) for k in (("product", "handwritten") if n % 2 == 0 else ("handwritten", "product"))]
+        plan = [
+            k
+            for n in range(args.runs)
+            for k in (("product", "handwritten") if n % 2 == 0 else ("handwritten", "product"))
+        ]
         plan += ["moviepy"] * args.moviepy_runs
         for n, kind in enumerate(plan):
             print(f"[{n + 1}/{len(plan)}] {LABELS[kind]} ...", file=sys.stderr, flush=True)
@@ -209,14 +215,15 @@ def report(job: dict, results: dict[str, list[Measured]], checks: dict[str, list
         rows.append([
             LABELS[kind], len(measured), f"{medians[kind]:.2f}", f"{min(times):.2f}-{max(times):.2f}",
             f"{statistics.median(m.wall for m in measured):.2f}", f"{medians[kind] / medians['product']:.2f}x",
+            f"{statistics.median(m.cpu for m in measured):.1f}",
             f"{max(m.tree_mb for m in measured):.0f}", f"{max(m.ffmpeg_mb for m in measured):.0f}",
             f"{max(m.largest_mb for m in measured):.0f}",
             "ok" if all(c == "ok" for c in checks[kind]) else "; ".join(sorted(set(checks[kind]))),
         ])  # fmt: skip
     length = sum(e - s for s, e in CUTS)
-    print(f"\nRender benchmark: the same {length:.0f} s clip, 1080x1920 30 fps, {len(job['words'])} caption words, "
-          f"{os.cpu_count()} CPUs, load average {load_before:.2f} at start")  # fmt: skip
-    print(table(["way", "runs", "median s", "min-max s", "median s incl. start-up", "vs product",
+    print(f"\nRender benchmark: the same {length:.0f} s clip (3 cuts), 1080x1920 30 fps, {job['voice_duration']:.1f} s "
+          f"of voice, {len(job['words'])} caption words")  # fmt: skip
+    print(table(["way", "runs", "median s", "min-max s", "median s incl. start-up", "vs product", "median CPU s",
                  "peak RSS tree MB", "peak RSS ffmpeg MB", "largest process MB", "output check"], rows))  # fmt: skip
     print("\nOutputs (last run of each way; loudness measured with ebur128):")
     print(table(["way", "MB", "s", "video", "audio", "LUFS", "true peak dBFS"],
@@ -225,11 +232,14 @@ def report(job: dict, results: dict[str, list[Measured]], checks: dict[str, list
     print()
     ratio = medians["product"] / medians["handwritten"]
     verdict = "met" if ratio <= PRODUCT_TARGET else "NOT met"
-    print(f"product / hand-written: {ratio:.2f}x (target <= {PRODUCT_TARGET}x): {verdict}")
+    cpu = {k: statistics.median(m.cpu for m in v) for k, v in results.items() if v}
+    print(f"product / hand-written: {ratio:.2f}x (target <= {PRODUCT_TARGET}x): {verdict} "
+          f"(CPU seconds: {cpu['product'] / cpu['handwritten']:.2f}x)")  # fmt: skip
     if "moviepy" in medians:
         ratio = medians["moviepy"] / medians["product"]
         verdict = "met" if ratio >= MOVIEPY_TARGET else "NOT met"
-        print(f"MoviePy / product:      {ratio:.2f}x (target >= {MOVIEPY_TARGET}x): {verdict}")
+        print(f"MoviePy / product:      {ratio:.2f}x (target >= {MOVIEPY_TARGET}x): {verdict} "
+              f"(CPU seconds: {cpu['moviepy'] / cpu['product']:.2f}x)")  # fmt: skip
     else:
         print("MoviePy / product:      not measured (--moviepy-runs 0)")
     moviepy = results["moviepy"][0].extra if results["moviepy"] else {}
@@ -241,21 +251,35 @@ def report(job: dict, results: dict[str, list[Measured]], checks: dict[str, list
         "includes the TTS (done once up front). 'incl. start-up' adds the child interpreter's start (the product's "
         "child imports Django).",
         "peak RSS tree = highest sampled (every 0.1 s) sum of VmRSS over the child and all its descendants; "
-        "ffmpeg = the ffmpeg processes among them; largest process = exact peak of the biggest one (wait4).",
+        "ffmpeg = the ffmpeg processes among them; largest process = exact peak of the biggest one (wait4). "
+        "CPU s = user + system time of the timed render in the child and its processes (ffmpeg's above all): "
+        "far less sensitive than wall time to other work on the machine.",
         "all three use the same ffmpeg binary (the system's, so the same libx264); same cuts, voice WAV and word "
         "timings; no thumbnail in any of them (the render job also writes one from the same pass).",
-        "hand-written vs product: the same filters and options; the hand-written command concatenates first and "
-        "builds the 9:16 picture once, where the product lays out each piece before the concat; the hand-written "
-        "one is run with plain subprocess.run, the product's through ffmpeg.run (-progress pipe, 0.1 s polling).",
-        "MoviePy differs (in its favour where noted): loudness is a static gain from an ebur128 measurement "
-        f"({moviepy.get('measured_lufs', '?')} LUFS measured, {moviepy.get('gain_db', 0):+.1f} dB applied) "
-        "instead of loudnorm's dynamic normalisation and -1.5 dBTP true-peak limit (cheaper, and peaks may clip); "
-        "ducking is a fixed -14 dB gain over each caption phrase (+0.35 s) instead of a compressor keyed on the "
-        "voice (cheaper); captions are TextClips of Noto Sans Bold per word with a 5 px stroke, greedy line "
-        "breaks and no shadow, instead of libass (similar look, not identical); the blur is Pillow's BoxBlur(10) "
-        "twice at quarter size, like boxblur=10:2; MoviePy 2.2.1 runs in .var/bench/moviepy-venv because it "
-        "requires pillow<12 and the product pins pillow 13.",
+        "hand-written vs product: the same filters and encoder options; the hand-written command concatenates "
+        "first and builds the 9:16 picture once (one split/scale/boxblur/overlay chain), where the product lays "
+        "out each piece before the concat (three chains, the same number of frames through them) and adds "
+        "setpts/asetpts per piece, overlay eof_action=repeat and an output -r 30 (redundant after fps=30); the "
+        "hand-written one runs with plain subprocess.run, the product's through ffmpeg.run (-progress pipe:1, "
+        "0.1 s polling).",
     ]
+    if moviepy:
+        notes.append(
+            "MoviePy differs (in its favour where noted): loudness is a static gain from an ebur128 measurement "
+            f"({moviepy['measured_lufs']:.1f} LUFS measured, {moviepy['gain_db']:+.1f} dB applied) instead of "
+            "loudnorm's dynamic normalisation with a -1.5 dBTP true-peak limit (cheaper, and peaks may clip: see the "
+            "true peak above); ducking is a fixed -14 dB gain over each caption phrase (+0.35 s) instead of a "
+            "compressor keyed on the voice (cheaper); captions are per-word TextClips of Noto Sans Bold with a 5 px "
+            "stroke and no shadow, sized and wrapped like libass's (close, not pixel-identical); the blur is "
+            "Pillow's BoxBlur(10) twice at quarter size, like boxblur=10:2; MoviePy 2.2.1 runs in "
+            ".var/bench/moviepy-venv because it requires pillow<12 and the product pins pillow 13."
+        )
+    if os.environ.get("EDITAI_FFMPEG_THREADS"):
+        notes.append("EDITAI_FFMPEG_THREADS is set here but left out of the product's run (both use ffmpeg's default).")
+    notes.append(
+        f"{os.cpu_count()} CPUs; load average {load_before:.2f} at the start, {os.getloadavg()[0]:.2f} at the end: "
+        "other work on the machine slows every way alike but adds noise to single runs."
+    )
     print("\nNotes:")
     for note in notes:
         print(f"- {note}")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import re
+import resource
 import subprocess
 import sys
 import time
@@ -50,7 +51,10 @@ def blurred_background(width: int, height: int):
 def karaoke(job: dict[str, Any]) -> list[TextClip]:
     """One TextClip per word and colour (made once), placed per word window: the phrase stays
     up, the spoken word is yellow. Lines wrap inside the same side margins as the ASS style."""
-    width, height, size, stroke = job["width"], job["height"], job["font_size"], job["outline"]
+    width, height, stroke = job["width"], job["height"], job["outline"]
+    # libass sizes a font by its line height (ascent + descent), Pillow by its em: convert.
+    ascent, descent = ImageFont.truetype(job["font"], job["font_size"]).getmetrics()
+    size = round(job["font_size"] ** 2 / (ascent + descent))
     font = ImageFont.truetype(job["font"], size)
     ascent, descent = font.getmetrics()
     line_height = ascent + descent + 2 * stroke
@@ -68,19 +72,14 @@ def karaoke(job: dict[str, Any]) -> list[TextClip]:
 
     clips: list[TextClip] = []
     for phrase in job["phrases"]:
-        widths = [word_clip(w["text"], job["color"]).w for w in phrase]
-        lines: list[list[int]] = [[]]
-        for i, w in enumerate(widths):
-            current = lines[-1]
-            if current and sum(widths[j] for j in current) + space * len(current) + w > max_width:
-                lines.append([])
-            lines[-1].append(i)
+        widths = [font.getlength(w["text"]) for w in phrase]
+        lines = wrap(widths, space, max_width)
         places: dict[int, tuple[int, int]] = {}
         top = height - job["margin_v"] - line_height * len(lines)
         for row, line in enumerate(lines):
             x = (width - (sum(widths[j] for j in line) + space * (len(line) - 1))) / 2
             for j in line:
-                places[j] = (round(x), top + row * line_height)
+                places[j] = (round(x) - stroke, top + row * line_height)  # the glyphs start `stroke` px in
                 x += widths[j] + space
         for i, word in enumerate(phrase):
             end = phrase[i + 1]["start"] if i + 1 < len(phrase) else phrase[-1]["end"]
@@ -90,6 +89,23 @@ def karaoke(job: dict[str, Any]) -> list[TextClip]:
                 clip = word_clip(other["text"], color)
                 clips.append(clip.with_start(start).with_duration(end - start).with_position(places[j]))
     return clips
+
+
+def wrap(widths: list[float], space: float, max_width: float) -> list[list[int]]:
+    """Word indexes per line: greedy, and a two-line phrase split evenly with the top line the
+    wider, like libass's smart wrapping (WrapStyle 0)."""
+    lines: list[list[int]] = [[]]
+    for i, w in enumerate(widths):
+        current = lines[-1]
+        if current and sum(widths[j] for j in current) + space * len(current) + w > max_width:
+            lines.append([])
+        lines[-1].append(i)
+    if len(lines) != 2:
+        return lines
+    span = lambda a, b: sum(widths[a:b]) + space * (b - a - 1)  # noqa: E731
+    fitting = [k for k in range(1, len(widths)) if span(0, k) <= max_width and span(k, len(widths)) <= max_width]
+    best = min(fitting, key=lambda k: (max(span(0, k), span(k, len(widths))), span(0, k) < span(k, len(widths))))
+    return [list(range(best)), list(range(best, len(widths)))]
 
 
 def ducked(audio: Any, windows: list[list[float]]) -> Any:
@@ -115,11 +131,17 @@ def integrated_loudness(ffmpeg: str, path: Path) -> float:
     return float(found[-1])
 
 
+def cpu_seconds() -> float:
+    """CPU time of this process plus its finished (waited-for) children, user + system."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
 def main() -> None:
     job = json.loads(Path(sys.argv[1]).read_text())
     output, result_path = Path(sys.argv[2]), Path(sys.argv[3])
     width, height, fps = job["width"], job["height"], job["fps"]
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), cpu_seconds()
 
     source = VideoFileClip(job["source"])
     cut = concatenate_videoclips([source.subclipped(start, end) for start, end in job["cuts"]])
@@ -145,9 +167,10 @@ def main() -> None:
         temp_audiofile=str(output.with_suffix(".temp-audio.m4a")), logger=None,
     )  # fmt: skip
     elapsed = time.perf_counter() - started
-    source.close()
+    source.close()  # reaps MoviePy's reader processes, so that their CPU time is counted
     voice.close()
-    result_path.write_text(json.dumps({"elapsed": elapsed, "measured_lufs": measured, "gain_db": gain_db}))
+    result = {"elapsed": elapsed, "cpu": cpu_seconds() - cpu, "measured_lufs": measured, "gain_db": gain_db}
+    result_path.write_text(json.dumps(result))
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -23,10 +24,16 @@ from setup import ROOT
 SAMPLE_EVERY = 0.1  # seconds between /proc samples
 
 
+def cpu_seconds() -> float:
+    """CPU time of this process plus its finished (waited-for) children, user + system."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
 # -- the children ---------------------------------------------------------------------------
 
 
-def product_render(job: dict[str, Any], out: Path) -> float:
+def product_render(job: dict[str, Any], out: Path) -> dict[str, float]:
     """The product's pipeline as the render job uses it: ASS written, graph built, run."""
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "editai.settings")
@@ -38,7 +45,7 @@ def product_render(job: dict[str, Any], out: Path) -> float:
     from library.media.render import Encoding, Piece, RenderSpec, render_graph
 
     words = [captions.Word(text, start, end) for text, start, end in job["words"]]
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), cpu_seconds()
     ass = captions.write_ass(words, out.with_suffix(".ass"), width=job["width"], height=job["height"])
     spec = RenderSpec(
         pieces=[Piece(Path(job["source"]), start, end) for start, end in job["cuts"]], output=out,
@@ -46,7 +53,7 @@ def product_render(job: dict[str, Any], out: Path) -> float:
         layout="pad", captions=ass, voice=Path(job["voice"]), original_audio="duck", loudness=job["loudness"],
     )  # fmt: skip
     run(render_graph(spec), timeout=timeout_for(spec.output_duration), duration=spec.output_duration)
-    return time.perf_counter() - started
+    return {"elapsed": time.perf_counter() - started, "cpu": cpu_seconds() - cpu}
 
 
 def handwritten_args(job: dict[str, Any], out: Path) -> list[str]:
@@ -81,10 +88,10 @@ def handwritten_args(job: dict[str, Any], out: Path) -> list[str]:
     ]  # fmt: skip
 
 
-def handwritten_render(job: dict[str, Any], out: Path) -> float:
-    started = time.perf_counter()
+def handwritten_render(job: dict[str, Any], out: Path) -> dict[str, float]:
+    started, cpu = time.perf_counter(), cpu_seconds()
     subprocess.run(handwritten_args(job, out), check=True, stdin=subprocess.DEVNULL)
-    return time.perf_counter() - started
+    return {"elapsed": time.perf_counter() - started, "cpu": cpu_seconds() - cpu}
 
 
 CHILDREN = {"product": product_render, "handwritten": handwritten_render}
@@ -92,8 +99,7 @@ CHILDREN = {"product": product_render, "handwritten": handwritten_render}
 
 def child_main(kind: str, job_path: Path, out: Path, result: Path) -> None:
     job = json.loads(job_path.read_text())
-    elapsed = CHILDREN[kind](job, out)
-    result.write_text(json.dumps({"elapsed": elapsed}))
+    result.write_text(json.dumps(CHILDREN[kind](job, out)))
 
 
 # -- the parent's measurement ---------------------------------------------------------------
@@ -106,6 +112,7 @@ class Measured:
     tree_mb: float  # peak of the summed RSS of the child and all its descendants (sampled)
     ffmpeg_mb: float  # peak of the summed RSS of the ffmpeg processes among them (sampled)
     largest_mb: float  # the largest single process's peak RSS (wait4, exact)
+    cpu: float  # user + system CPU seconds of the timed render, its processes included: robust to a busy machine
     extra: dict[str, Any]
 
 
@@ -175,5 +182,5 @@ def measure(argv: list[str], *, result: Path, log: Path, timeout: float, env: di
     data = json.loads(result.read_text())
     return Measured(
         elapsed=data.pop("elapsed"), wall=wall, tree_mb=peak_tree / 1024, ffmpeg_mb=peak_ffmpeg / 1024,
-        largest_mb=usage.ru_maxrss / 1024, extra=data,
+        largest_mb=usage.ru_maxrss / 1024, cpu=data.pop("cpu"), extra=data,
     )  # fmt: skip

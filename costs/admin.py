@@ -11,10 +11,10 @@ from django.http import HttpRequest, HttpResponse
 
 from costs.models import LEGACY_PROFILE_LABEL, BudgetReservation, CostEntry
 from costs.selectors import money
-from profiles.admin import ProfileScopedAdmin
+from profiles.admin import ProfileFilter, ProfileScopedAdmin, change_link_by_id
 
 
-class ProfileOrLegacyFilter(admin.RelatedFieldListFilter):
+class ProfileOrLegacyFilter(ProfileFilter):
     """The profile filter, whose "empty" choice selects the entries of deleted profiles."""
 
     def __init__(
@@ -47,17 +47,22 @@ class ReadOnlyAdmin(ProfileScopedAdmin):
 @admin.register(CostEntry)
 class CostEntryAdmin(ReadOnlyAdmin):
     change_list_template = "admin/costs/costentry/change_list.html"
-    list_display = ("created_at", "profile_label", "provider", "model", "operation", "units_text", "cost_usd", "job_id")
+    list_display = ("created_at", "profile_label", "provider", "model", "operation", "units_text", "cost_usd", "job")
     list_filter = ("provider", "model", "operation", "created_at", ("profile", ProfileOrLegacyFilter))
     date_hierarchy = "created_at"
     search_fields = ("job_id", "model", "profile__name", "profile__user__username")
-    readonly_fields = ("id", "profile_label", "provider", "model", "operation", "units", "cost_usd", "job_id")
-    fields = ("id", "profile_label", "provider", "model", "operation", "units", "cost_usd", "job_id", "created_at")
+    readonly_fields = ("id", "profile_label", "provider", "model", "operation", "units", "cost_usd", "job")
+    fields = ("id", "profile_label", "provider", "model", "operation", "units", "cost_usd", "job", "created_at")
     ordering = ("-created_at",)
 
     @admin.display(description="Profile", ordering="profile__name")
     def profile_label(self, obj: CostEntry) -> str:
         return obj.profile.name if obj.profile is not None else LEGACY_PROFILE_LABEL
+
+    @admin.display(description="Job", ordering="job_id")
+    def job(self, obj: CostEntry) -> Any:
+        # Costs know jobs by id only; the link names the job admin's URL, not its model.
+        return change_link_by_id("library.job", obj.job_id) if obj.job_id else "—"
 
     @admin.display(description="Units")
     def units_text(self, obj: CostEntry) -> str:

@@ -109,7 +109,11 @@ class HealthView(APIView):
             "broker": _broker(database["ok"]),
             "ffmpeg": {"version": _binary_version(settings.FFMPEG_BINARY)},
             "ffprobe": {"version": _binary_version(settings.FFPROBE_BINARY)},
-            "disk": {"media": _disk(settings.MEDIA_ROOT), "temp": _disk(settings.TEMP_ROOT)},
+            "disk": {
+                # With object storage the media folder is not this machine's: name the bucket instead.
+                "media": {"s3_bucket": settings.S3_BUCKET} if settings.S3_BUCKET else _disk(settings.MEDIA_ROOT),
+                "temp": _disk(settings.TEMP_ROOT),
+            },
         }
         return Response(body, status=200 if database["ok"] else 503)
 

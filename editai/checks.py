@@ -40,6 +40,36 @@ def check_provider_keys(app_configs: Any = None, **kwargs: Any) -> list[Any]:
     return problems
 
 
+_S3_OPTIONAL = ("S3_ENDPOINT_URL", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY", "S3_REGION", "S3_PREFIX",
+                "S3_ADDRESSING_STYLE")  # fmt: skip
+
+
+@register()
+def check_object_storage(app_configs: Any = None, **kwargs: Any) -> list[Any]:
+    """Half an S3 configuration silently keeps media on local disk, or fails at the first upload."""
+    given = [var for var in _S3_OPTIONAL if os.environ.get(var, "").strip()]
+    if not settings.S3_BUCKET:
+        if not given:
+            return []
+        return [
+            Warning(
+                f"{', '.join(given)} set but S3_BUCKET is empty: media stays on local disk.",
+                hint="Set S3_BUCKET to use object storage, or unset the other S3_* settings.",
+                id="editai.W010",
+            )
+        ]
+    if bool(settings.S3_ACCESS_KEY_ID) != bool(settings.S3_SECRET_ACCESS_KEY):
+        missing = "S3_SECRET_ACCESS_KEY" if settings.S3_ACCESS_KEY_ID else "S3_ACCESS_KEY_ID"
+        return [
+            Warning(
+                f"S3_BUCKET is set with only one of the two keys: {missing} is empty.",
+                hint="Set both keys, or neither (boto3's own credentials: instance role, AWS_* variables).",
+                id="editai.W010",
+            )
+        ]
+    return []
+
+
 @register(deploy=True)
 def check_production_secrets(app_configs: Any = None, **kwargs: Any) -> list[Any]:
     problems = []

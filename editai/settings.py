@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from editai.env import env_bool, env_float, env_int, env_list, env_str
 
@@ -113,6 +114,41 @@ UPLOAD_MAX_BYTES = env_int("EDITAI_UPLOAD_MAX_BYTES", 2 * 1024**3, minimum=1)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024**2
 FILE_UPLOAD_TEMP_DIR = None
 
+# Media storage: local disk under MEDIA_ROOT by default. S3_BUCKET switches it to S3-compatible
+# object storage (django-storages), so web processes and workers on different machines share
+# media without sharing a disk. Empty keys: boto3's own credential chain (instance role, AWS_*).
+S3_BUCKET = env_str("S3_BUCKET")
+S3_ENDPOINT_URL = env_str("S3_ENDPOINT_URL")  # empty: AWS itself; else MinIO, Ceph, R2...
+S3_ACCESS_KEY_ID = env_str("S3_ACCESS_KEY_ID")
+S3_SECRET_ACCESS_KEY = env_str("S3_SECRET_ACCESS_KEY")
+S3_REGION = env_str("S3_REGION", "us-east-1")
+S3_PREFIX = env_str("S3_PREFIX").strip("/")  # a folder inside the bucket ("" = its root)
+# Self-hosted servers usually need path-style URLs (no per-bucket DNS name); AWS prefers virtual.
+S3_ADDRESSING_STYLE = env_str("S3_ADDRESSING_STYLE", "path" if S3_ENDPOINT_URL else "auto")
+if S3_ADDRESSING_STYLE not in ("auto", "path", "virtual"):
+    raise ImproperlyConfigured(f"S3_ADDRESSING_STYLE must be auto, path or virtual, got {S3_ADDRESSING_STYLE!r}")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+if S3_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": S3_ENDPOINT_URL or None,
+            "access_key": S3_ACCESS_KEY_ID or None,
+            "secret_key": S3_SECRET_ACCESS_KEY or None,
+            "region_name": S3_REGION or None,
+            "addressing_style": None if S3_ADDRESSING_STYLE == "auto" else S3_ADDRESSING_STYLE,
+            "location": S3_PREFIX,
+            "signature_version": "s3v4",
+            "default_acl": None,  # private objects: files are served through the API's ownership checks
+            "file_overwrite": False,  # like local disk: a name in use gets a fresh one, nothing is clobbered
+            "max_memory_size": 8 * 1024**2,  # an S3File read spills to disk above this
+        },
+    }
+
 # Encryption of secrets at rest (Postiz keys). Comma-separated Fernet keys, newest first; the
 # first encrypts, all decrypt (MultiFernet), so keys rotate with `manage.py rotate_secrets`.
 # Without a key, one is derived from SECRET_KEY (local installs only).
@@ -173,6 +209,7 @@ SPECTACULAR_SETTINGS = {
 # django-q2: ORM broker on PostgreSQL by default; REDIS_URL switches to Redis.
 Q_CLUSTER = {
     "name": "editai",
+    # Jobs one worker machine runs at once (each render is one ffmpeg of EDITAI_FFMPEG_THREADS).
     "workers": env_int("EDITAI_WORKERS", 2, minimum=1),
     "timeout": env_int("EDITAI_TASK_TIMEOUT", 3600, minimum=10),
     "retry": env_int("EDITAI_TASK_RETRY", 3660, minimum=11),
@@ -219,14 +256,20 @@ FFPROBE_BINARY = env_str("EDITAI_FFPROBE", "ffprobe")
 # Every ffmpeg call gets a timeout of BASE + FACTOR x the media's duration (seconds).
 FFMPEG_TIMEOUT_BASE = env_float("EDITAI_FFMPEG_TIMEOUT_BASE", 60.0)
 FFMPEG_TIMEOUT_FACTOR = env_float("EDITAI_FFMPEG_TIMEOUT_FACTOR", 20.0)
-# Threads per ffmpeg process (0: ffmpeg's own choice). Bound it on shared worker machines.
+# Threads per ffmpeg process: decoders, filter graphs and encoders (0: ffmpeg's own choice,
+# about one per core for each). EDITAI_WORKERS x this ~ the cores a worker machine uses.
 FFMPEG_THREADS = env_int("EDITAI_FFMPEG_THREADS", 0, minimum=0)
+# The name a worker records on the jobs it runs (Job.worker); empty: host:pid.
+WORKER_NAME = env_str("EDITAI_WORKER_NAME")
 
 # Jobs: a running job writes a heartbeat; one silent for STALE_AFTER is presumed dead and is
 # requeued (up to its max_attempts) by requeue_stale_jobs (a q2 schedule runs it every minute).
 JOB_HEARTBEAT_SECONDS = env_float("EDITAI_JOB_HEARTBEAT_SECONDS", 5.0)
 JOB_STALE_AFTER_SECONDS = env_float("EDITAI_JOB_STALE_AFTER_SECONDS", 60.0)
 JOB_MAX_ATTEMPTS = env_int("EDITAI_JOB_MAX_ATTEMPTS", 3, minimum=1)
+# Redis loses the tasks a killed worker had fetched but not started: a job still queued this long
+# after it was sent is sent again (0: never; the ORM broker redelivers by itself after `retry`).
+JOB_RESEND_QUEUED_AFTER_SECONDS = env_float("EDITAI_JOB_RESEND_QUEUED_AFTER_SECONDS", 900.0 if REDIS_URL else 0.0)
 # Workspaces of jobs that no longer exist (and upload scratch space) older than this are swept.
 TEMP_ORPHAN_GRACE_SECONDS = env_int("EDITAI_TEMP_ORPHAN_GRACE_SECONDS", 900, minimum=0)
 

@@ -1,38 +1,141 @@
+"""The library in the admin: read-mostly views for support staff, with links along
+project → clips → jobs → cost entries / publications, and the job actions (retry, cancel)."""
+
 from __future__ import annotations
 
 from typing import Any
 
 from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.http import HttpRequest
+from django.utils.safestring import SafeString
+from django_q.models import Task
 
-from library.models import Job, SourceVideo
+from library.models import Clip, ExportPreset, Job, Project, ProjectSegment, Segment, SourceVideo, VideoAnalysis
 from library.services import jobs as job_services
-from profiles.admin import ProfileScopedAdmin
+from profiles.admin import ProfileScopedAdmin, change_link, change_link_by_id, changelist_link, links
 from profiles.tenancy import profile_scope
+
+
+def _all_fields(model: Any) -> list[str]:
+    return [f.name for f in model._meta.concrete_fields]
 
 
 @admin.register(SourceVideo)
 class SourceVideoAdmin(ProfileScopedAdmin):
-    list_display = ("name", "duration", "width", "height", "has_audio", "size_bytes", "created_at")
+    list_display = ("name", "duration", "width", "height", "has_audio", "size_bytes", "created_at", "related")
     list_filter = ("has_audio", "created_at")
     search_fields = ("name", "original_name", "sha256", "id")
+    date_hierarchy = "created_at"
     readonly_fields = (
-        "id", "file", "thumbnail", "sha256", "size_bytes", "duration", "width", "height", "fps", "video_codec",
-        "audio_codec", "has_audio", "bit_rate", "rotation", "container", "original_name", "created_at", "updated_at",
+        "id", "related", "file", "thumbnail", "sha256", "size_bytes", "duration", "width", "height", "fps",
+        "video_codec", "audio_codec", "has_audio", "bit_rate", "rotation", "container", "original_name",
+        "created_at", "updated_at",
     )  # fmt: skip
+
+    @admin.display(description="Related")
+    def related(self, obj: SourceVideo) -> SafeString | str:
+        return links(
+            changelist_link("library.segment", "segments", source_video__id__exact=obj.pk),
+            changelist_link("library.project", "projects", source_video__id__exact=obj.pk),
+            changelist_link("library.job", "jobs", source_video__id__exact=obj.pk),
+        )
+
+
+@admin.register(VideoAnalysis)
+class VideoAnalysisAdmin(ProfileScopedAdmin):
+    list_display = ("source_video", "provider", "model", "created_at")
+    list_filter = ("provider", "created_at")
+    search_fields = ("id", "source_video__name", "model")
+    list_select_related = ("profile", "profile__user", "source_video")
+    date_hierarchy = "created_at"
+    readonly_fields = _all_fields(VideoAnalysis)
+
+
+@admin.register(Segment)
+class SegmentAdmin(ProfileScopedAdmin):
+    list_display = ("__str__", "source_video", "score", "origin", "is_favorite", "usage_count", "created_at")
+    list_filter = ("origin", "is_favorite", "created_at")
+    search_fields = ("id", "source_video__name", "notes", "description")
+    list_select_related = ("profile", "profile__user", "source_video")
+    readonly_fields = ("id", "source_video", "analysis", "usage_count", "created_at", "updated_at")
+
+
+@admin.register(Project)
+class ProjectAdmin(ProfileScopedAdmin):
+    list_display = ("name", "status", "target_duration", "source_video", "clips", "created_at")
+    list_filter = ("status", "created_at")
+    search_fields = ("name", "id", "description")
+    list_select_related = ("profile", "profile__user", "source_video")
+    date_hierarchy = "created_at"
+    readonly_fields = ("id", "related", "status", "status_reason", "source_video", "created_at", "updated_at")
+    exclude = ("segments",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).annotate(clip_count=Count("clips"))
+
+    @admin.display(description="Clips", ordering="clip_count")
+    def clips(self, obj: Project) -> SafeString | str:
+        return changelist_link("library.clip", f"{obj.clip_count} clip(s)", project__id__exact=obj.pk)
+
+    @admin.display(description="Related")
+    def related(self, obj: Project) -> SafeString | str:
+        return links(
+            changelist_link("library.clip", "clips", project__id__exact=obj.pk),
+            changelist_link("library.projectsegment", "assigned segments", project__id__exact=obj.pk),
+            changelist_link("library.job", "jobs", project__id__exact=obj.pk),
+        )
+
+
+@admin.register(ProjectSegment)
+class ProjectSegmentAdmin(ProfileScopedAdmin):
+    list_display = ("project", "position", "segment")
+    list_select_related = ("profile", "profile__user", "project", "segment")
+    search_fields = ("project__name", "project__id")
+    readonly_fields = _all_fields(ProjectSegment)
+
+
+@admin.register(Clip)
+class ClipAdmin(ProfileScopedAdmin):
+    list_display = ("__str__", "project", "variant_index", "status", "is_selected", "duration", "created_at", "related")
+    list_filter = ("status", "is_selected", "layout", "created_at")
+    search_fields = ("id", "project__name", "project__id", "script_text")
+    list_select_related = ("profile", "profile__user", "project")
+    date_hierarchy = "created_at"
+    readonly_fields = (
+        "id", "related", "project", "variant_index", "cut_list", "selection", "raw_file", "final_file", "thumbnail",
+        "duration", "final_duration", "render_info", "srt_text", "status", "error", "created_at", "updated_at",
+    )  # fmt: skip
+
+    @admin.display(description="Related")
+    def related(self, obj: Clip) -> SafeString | str:
+        return links(
+            change_link(obj.project, "project"),
+            changelist_link("library.job", "jobs", clip__id__exact=obj.pk),
+            changelist_link("publishing.publication", "publications", clip__id__exact=obj.pk),
+        )
+
+
+@admin.register(ExportPreset)
+class ExportPresetAdmin(ProfileScopedAdmin):
+    list_display = ("name", "width", "height", "fps", "crf", "speed", "loudness", "created_at")
+    list_filter = ("speed", "created_at")
+    search_fields = ("name", "description", "id")
+    readonly_fields = ("id", "created_at", "updated_at")
 
 
 @admin.register(Job)
 class JobAdmin(ProfileScopedAdmin):
     list_display = ("id", "kind", "status", "progress", "attempts", "worker", "created_at", "finished_at")
-    list_filter = ("status", "kind", "created_at")
+    list_filter = ("status", "kind", "created_at", "finished_at")
     search_fields = ("id", "kind", "error", "q2_task_id")
-    readonly_fields = [f.name for f in Job._meta.concrete_fields]
+    date_hierarchy = "created_at"
+    readonly_fields = ["related", *_all_fields(Job)]
     actions = ["retry_jobs", "cancel_jobs"]
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Jobs change through their actions (which go through the services), never the form.
+        return obj is None and super().has_change_permission(request)
 
     def _each(self, request: HttpRequest, queryset: QuerySet, action: Any, label: str) -> None:
         done, refused = 0, 0
@@ -54,3 +157,24 @@ class JobAdmin(ProfileScopedAdmin):
     @admin.action(description="Cancel selected jobs", permissions=["change"])
     def cancel_jobs(self, request: HttpRequest, queryset: QuerySet) -> None:
         self._each(request, queryset, job_services.job_cancel, "Cancelled")
+
+    @admin.display(description="Related")
+    def related(self, obj: Job) -> SafeString | str:
+        return links(
+            change_link(obj.project, "project") if obj.project_id else "",
+            change_link(obj.clip, "clip") if obj.clip_id else "",
+            change_link(obj.source_video, "source video") if obj.source_video_id else "",
+            changelist_link("costs.costentry", "cost entries", job_id=obj.pk),
+            changelist_link("publishing.publication", "publications", job__id__exact=obj.pk),
+            self._q2_task_link(obj),
+        )
+
+    @staticmethod
+    def _q2_task_link(obj: Job) -> SafeString | str:
+        """q2 keeps finished tasks as Success or Failure (a task still queued has neither)."""
+        if not obj.q2_task_id:
+            return ""
+        success = Task.objects.filter(id=obj.q2_task_id).values_list("success", flat=True).first()
+        if success is None:
+            return changelist_link("django_q.ormq", "q2 queue")
+        return change_link_by_id("django_q.success" if success else "django_q.failure", obj.q2_task_id, "q2 task")

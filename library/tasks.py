@@ -31,7 +31,10 @@ def requeue_stale_jobs() -> str:
         released = budget_release_stale(
             older_than=timedelta(seconds=settings.JOB_STALE_AFTER_SECONDS), live_job_ids=live
         )
-    return f"requeued {len(report.requeued)}, failed {len(report.failed)}, released {released} reservation(s)"
+    return (
+        f"requeued {len(report.requeued)}, failed {len(report.failed)}, sent {len(report.resent)} again, "
+        f"released {released} reservation(s)"
+    )
 
 
 def cleanup_temp() -> str:

@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import admin
+from django.db import models
 from django.db.models import Field, Model, QuerySet
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
@@ -85,7 +86,10 @@ class ProfileScopedAdmin(admin.ModelAdmin):
 
     def get_list_display(self, request: HttpRequest) -> Any:
         fields = list(super().get_list_display(request))
-        return fields if {"profile", "profile_column"} & set(fields) else [*fields, "profile_column"]
+        if {"profile", "profile_column"} & set(fields):
+            return fields
+        # Second, right after the row's name: the first thing support staff need to know.
+        return [*fields[:1], "profile_column", *fields[1:]]
 
     def get_list_filter(self, request: HttpRequest) -> Any:
         filters = list(super().get_list_filter(request))
@@ -93,7 +97,9 @@ class ProfileScopedAdmin(admin.ModelAdmin):
         return filters if "profile" in named else [("profile", ProfileFilter), *filters]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return self.model.all_objects.select_related("profile", "profile__user")
+        # No select_related here: the changelist applies list_select_related only to a queryset
+        # that has none yet, and subclasses extend that list for their own columns.
+        return self.model.all_objects.all()
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         fields = list(super().get_readonly_fields(request, obj))
@@ -117,6 +123,14 @@ class ProfileAdmin(admin.ModelAdmin):
     # The key is never sent to a browser, not even encrypted: only whether one is set.
     exclude = ("postiz_api_key",)
     readonly_fields = ("id", "user", "postiz_key", "postiz_error", "postiz_checked_at", "created_at", "updated_at")
+    fieldsets = (
+        (None, {"fields": ("name", "user", "id")}),
+        ("Store", {"fields": ("description", "is_default", "monthly_budget_usd")}),
+        ("Voice and captions", {"fields": ("tts_provider", "tts_voice_id", "tts_settings", "caption_style")}),
+        ("Postiz", {"fields": ("postiz_api_url", "postiz_key", "postiz_error", "postiz_checked_at")}),
+        ("Dates", {"fields": ("created_at", "updated_at")}),
+    )
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     @admin.display(description="Postiz key")
     def postiz_key(self, obj: Profile) -> str:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 import shutil
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
+from django.core.files.storage import default_storage
 from django.db import transaction
 
 from profiles.models import Profile
@@ -97,11 +99,25 @@ def profile_delete(*, profile: Profile) -> None:
     transaction.on_commit(lambda: profile_files_delete(profile_id=profile_id))
 
 
+def _delete_stored_tree(folder: str) -> None:
+    """Every stored file under `folder`, on storage without local paths (an S3 bucket)."""
+    dirs, files = default_storage.listdir(folder)
+    for name in files:
+        default_storage.delete(f"{folder}/{name}")
+    for name in dirs:
+        _delete_stored_tree(f"{folder}/{name}")
+
+
 def profile_files_delete(*, profile_id: str) -> None:
-    for root in (settings.MEDIA_ROOT, settings.TEMP_ROOT):
-        folder = root / profile_id
-        if folder.is_dir():
-            shutil.rmtree(folder, ignore_errors=True)
+    """The profile's stored media (local disk or object storage) and this machine's temp files;
+    workspaces left on other worker machines are swept there as orphans (cleanup_temp)."""
+    try:
+        media = Path(default_storage.path(profile_id))
+    except NotImplementedError:
+        _delete_stored_tree(profile_id)
+    else:
+        shutil.rmtree(media, ignore_errors=True)
+    shutil.rmtree(Path(settings.TEMP_ROOT) / profile_id, ignore_errors=True)
     logger.info("removed the files of deleted profile %s", profile_id)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterable
 
 from profiles.models import Profile
 from profiles.tenancy import profile_scope, unscoped
@@ -15,11 +16,23 @@ logger = logging.getLogger(__name__)
 
 def reconcile_publications(profile_id: str | None = None) -> str:
     """Every profile (or one) with submitted publications: ask its Postiz for their states."""
+    return reconcile_summary(reconcile_totals(profile_id))
+
+
+def reconcile_summary(totals: dict[str, int]) -> str:
+    return ", ".join(f"{k} {v}" for k, v in totals.items())
+
+
+def reconcile_totals(
+    profile_id: str | None = None, progress: Callable[[Iterable], Iterable] | None = None
+) -> dict[str, int]:
+    """The work of reconcile_publications, with counts; `progress` wraps the loop over profiles
+    (the command's progress bar)."""
     with unscoped():
         ids = set(Publication.objects.filter(status=PublicationStatus.SUBMITTED).values_list("profile_id", flat=True))
         profiles = list(Profile.objects.filter(pk__in=ids, **({"pk": profile_id} if profile_id else {})))
     totals = {"profiles": 0, "checked": 0, "published": 0, "failed": 0, "errors": 0}
-    for profile in profiles:
+    for profile in progress(profiles) if progress else profiles:
         with profile_scope(profile):
             try:
                 with postiz.client_for(profile) as client:
@@ -33,4 +46,4 @@ def reconcile_publications(profile_id: str | None = None) -> str:
         totals["profiles"] += 1
         for key in ("checked", "published", "failed"):
             totals[key] += counts[key]
-    return ", ".join(f"{k} {v}" for k, v in totals.items())
+    return totals

@@ -1,14 +1,20 @@
 #!/usr/bin/env bash
 # Installs what EditAI needs on Debian (as root) and the Python virtualenv. Safe to run twice:
 # packages already present and an up-to-date virtualenv are left alone.
+#   scripts/setup.sh [--with-browser]   (the browser tests' Chromium too)
 . "$(dirname "$0")/common.sh"
 
 need=()
-for pkg in ffmpeg espeak-ng fonts-dejavu-core fonts-noto-core python3-venv; do
+# redis-server: the broker of multi-machine installs, and tests/scale starts a private one.
+for pkg in ffmpeg espeak-ng fonts-dejavu-core fonts-noto-core python3-venv redis-server; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ -z "${DATABASE_URL:-}" ] && ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then
   need+=(postgresql)
+fi
+# --with-browser (make test): headless Chromium and its driver for tests/support/test_browser.py.
+if [ "${1:-}" = "--with-browser" ]; then
+  for pkg in chromium chromium-driver; do dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg"); done
 fi
 if [ "${#need[@]}" -gt 0 ]; then
   log "installing Debian packages: ${need[*]}"

@@ -1,4 +1,5 @@
-"""Serving stored files with HTTP range support (video players seek with it)."""
+"""Serving stored files with HTTP range support (video players seek with it), from local disk or
+object storage alike: a range is read as a range (a ranged GET on S3), never the whole file."""
 
 from __future__ import annotations
 
@@ -11,13 +12,14 @@ from django.core.files.storage import default_storage
 from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils.http import content_disposition_header
 
+from library import storage
+
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 CHUNK = 256 * 1024
 
 
-def _chunks(handle: IO[bytes], start: int, length: int) -> Iterator[bytes]:
+def _chunks(handle: IO[bytes], length: int) -> Iterator[bytes]:
     try:
-        handle.seek(start)
         remaining = length
         while remaining > 0:
             data = handle.read(min(CHUNK, remaining))
@@ -48,13 +50,15 @@ def serve_stored(request: HttpRequest, name: str, *, filename: str, attachment: 
         if start >= size or start > end:
             return _unsatisfiable(size)
         response = StreamingHttpResponse(
-            _chunks(default_storage.open(name, "rb"), start, end - start + 1), status=206, content_type=content_type
+            _chunks(storage.open_stream(name, start=start, length=end - start + 1), end - start + 1),
+            status=206,
+            content_type=content_type,
         )
         response["Content-Range"] = f"bytes {start}-{end}/{size}"
         response["Content-Length"] = str(end - start + 1)
     else:
         response = FileResponse(
-            default_storage.open(name, "rb"), as_attachment=attachment, filename=filename, content_type=content_type
+            storage.open_stream(name), as_attachment=attachment, filename=filename, content_type=content_type
         )
         response["Content-Length"] = str(size)
     response["Accept-Ranges"] = "bytes"

@@ -26,7 +26,12 @@ from library.media import ffmpeg as ff
 from library.models import Job, JobStatus
 
 logger = logging.getLogger(__name__)
-WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"
+
+
+def worker_name() -> str:
+    """Who runs a job (Job.worker): EDITAI_WORKER_NAME, else host:pid. Read per claim, not at
+    import: q2 forks its worker processes after loading the code."""
+    return (settings.WORKER_NAME or f"{socket.gethostname()}:{os.getpid()}")[:200]
 
 
 @dataclass
@@ -130,7 +135,7 @@ def _claim(job_id: Any) -> int | None:
         attempts=F("attempts") + 1,
         started_at=now,
         heartbeat_at=now,
-        worker=WORKER_ID,
+        worker=worker_name(),
         error="",
     )
     if claimed != 1:

@@ -29,3 +29,11 @@ def preview(src: Path, dest: Path, *, height: int = 360, has_audio: bool = True,
     streams = [video, source.audio] if has_audio else [video]
     audio_opts = AAC if has_audio else {}
     return ffmpeg.output(*streams, str(dest), preset="veryfast", crf=crf, **H264, **audio_opts)
+
+
+def sample_footage(dest: Path, *, seconds: float, width: int = 1280, height: int = 720, fps: int = 30) -> Any:
+    """Sample footage from ffmpeg's own sources: a moving test card and a tone (the demo's
+    video when none is given)."""
+    video = ffmpeg.input(f"testsrc2=size={width}x{height}:rate={fps}:duration={seconds}", f="lavfi")
+    audio = ffmpeg.input(f"sine=frequency=440:sample_rate=48000:duration={seconds}", f="lavfi")
+    return ffmpeg.output(video, audio, str(dest), preset="ultrafast", crf=23, t=seconds, **H264, **AAC)

@@ -20,6 +20,8 @@ from typing import Any
 
 import ffmpeg
 from django.conf import settings
+from ffmpeg.dag import topo_sort
+from ffmpeg.nodes import OutputNode, get_stream_spec_nodes
 
 STDERR_TAIL_LINES = 30
 
@@ -64,6 +66,34 @@ def compile_args(stream: Any) -> list[str]:
     return list(args[1:])
 
 
+def _output_names(stream: Any) -> list[str]:
+    """The output files of an ffmpeg-python graph, in the order compile() writes them."""
+    nodes, _ = topo_sort(get_stream_spec_nodes(stream))
+    return [str(node.kwargs["filename"]) for node in nodes if isinstance(node, OutputNode)]
+
+
+def bound_threads(args: list[str], threads: int, outputs: list[str] | None = None) -> list[str]:
+    """`args` with every thread pool of the process capped at `threads`. A leading `-threads`
+    only reaches the first input's decoder: ffmpeg takes it per file, so it goes before each
+    `-i` (decoders) and before each output file (encoders), and the filter graphs get theirs.
+    `outputs` names the output files in order (None: the last argument is the only one)."""
+    n = str(threads)
+    inputs = [index for index, arg in enumerate(args) if arg == "-i"]
+    before = set(inputs)
+    cursor = inputs[-1] + 2 if inputs else 0  # outputs follow the last input
+    for name in outputs if outputs is not None else args[-1:]:
+        if name in args[cursor:]:
+            cursor = args.index(name, cursor)
+            before.add(cursor)
+            cursor += 1
+    bounded = ["-filter_threads", n, "-filter_complex_threads", n]
+    for index, arg in enumerate(args):
+        if index in before:
+            bounded += ["-threads", n]
+        bounded.append(arg)
+    return bounded
+
+
 def _kill_group(proc: subprocess.Popen) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.killpg(proc.pid, signal.SIGKILL)
@@ -84,11 +114,15 @@ def run(
     `on_progress`. `should_cancel` is polled a few times a second; when it says yes, or when
     `timeout` passes, ffmpeg's process group is killed and Cancelled / MediaTimeout is raised.
     """
-    args = stream_or_args if isinstance(stream_or_args, Sequence) else compile_args(stream_or_args)
-    threads = ["-threads", str(settings.FFMPEG_THREADS)] if settings.FFMPEG_THREADS else []
+    if isinstance(stream_or_args, Sequence):
+        args, outputs = list(stream_or_args), None
+    else:
+        args, outputs = compile_args(stream_or_args), _output_names(stream_or_args)
+    if settings.FFMPEG_THREADS:
+        args = bound_threads(args, settings.FFMPEG_THREADS, outputs)
     argv = [
         settings.FFMPEG_BINARY, "-hide_banner", "-nostdin", "-nostats", "-progress", "pipe:1",
-        "-loglevel", "error", *threads, *args,
+        "-loglevel", "error", *args,
     ]  # fmt: skip
     started = time.monotonic()
     proc = subprocess.Popen(

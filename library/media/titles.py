@@ -1,10 +1,12 @@
-"""Title-card templates and their layout: which fields each card has, and where every line of
+"""Title-card templates and their layout: which fields each card has, and where every run of
 text goes on a 16:9 or 9:16 frame.
 
-Text is measured with the font ffmpeg's drawtext will draw it with (Pillow over FreeType, the
-same rasteriser, basic layout like drawtext), wrapped to the safe area and shrunk until every
-block fits. Fonts come from fontconfig: the preferred Noto family that covers every character of
-a block, so Arabic, Hebrew, Devanagari, Greek, Cyrillic... render instead of empty boxes.
+Text is measured with the faces ffmpeg's drawtext will draw it with (fonts.py: Pillow over
+FreeType, the same rasteriser), wrapped to the safe area and shrunk until every block fits.
+Each block gets the Noto face covering most of it; characters it lacks are drawn in runs with
+a face that has them, so Arabic, Hebrew, Devanagari, Greek, Cyrillic render instead of boxes.
+Limitation: ffmpeg 5's drawtext joins Arabic (FriBiDi) but has no HarfBuzz, so Indic conjuncts
+are drawn unligated.
 """
 
 from __future__ import annotations

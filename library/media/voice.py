@@ -72,11 +72,17 @@ def smooth(flags: list[bool], *, duration: float, settings: VadSettings | None =
 
 
 def detect_speech(pcm_path: Path, *, settings: VadSettings | None = None) -> list[Interval]:
-    """Speech intervals of a raw PCM file written by editing.vad_pcm."""
+    """Speech intervals of a raw PCM file written by editing.vad_pcm, read frame by frame (an
+    hour of audio is 115 MB of PCM: never held in memory at once)."""
     settings = settings or VadSettings()
-    pcm = pcm_path.read_bytes()
-    duration = len(pcm) / 2 / SAMPLE_RATE
-    return smooth(frame_decisions(pcm, aggressiveness=settings.aggressiveness), duration=duration, settings=settings)
+    vad = webrtcvad.Vad(settings.aggressiveness)
+    size = FRAME_SAMPLES * 2
+    flags: list[bool] = []
+    with pcm_path.open("rb") as pcm:
+        while len(frame := pcm.read(size)) == size:
+            flags.append(vad.is_speech(frame, SAMPLE_RATE))
+    duration = pcm_path.stat().st_size / 2 / SAMPLE_RATE
+    return smooth(flags, duration=duration, settings=settings)
 
 
 def merge_intervals(intervals: list[Interval], *, min_gap: float = 0.0) -> list[Interval]:

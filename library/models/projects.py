@@ -25,6 +25,7 @@ class VideoAnalysis(ProfileScopedModel):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name_plural = "video analyses"
         constraints = [
             models.UniqueConstraint(
                 fields=["profile", "source_video", "provider", "context_hash"], name="analysis_cache_key"

@@ -34,7 +34,8 @@ def job_send(*, job_id: str, profile_id: str, kind: str) -> None:
     task_id = async_task(
         "library.tasks.run_job", job_id, profile_id=profile_id, group=profile_id, task_name=f"{kind}:{job_id}"
     )
-    Job.all_objects.filter(pk=job_id).update(q2_task_id=task_id or "")
+    # updated_at marks the send: a queued job whose task a broker lost is sent again from it.
+    Job.all_objects.filter(pk=job_id).update(q2_task_id=task_id or "", updated_at=timezone.now())
 
 
 def job_enqueue(*, job: Job) -> None:
@@ -97,14 +98,30 @@ def job_retry(*, job: Job) -> Job:
 class RequeueReport:
     requeued: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
+    resent: list[str] = field(default_factory=list)
 
 
-def jobs_requeue_stale(*, stale_after: float | None = None) -> RequeueReport:
+def _resend_lost(report: RequeueReport, resend_after: float) -> None:
+    """Redis has no acknowledgements: the tasks a killed cluster had fetched but not started are
+    gone, and their jobs would stay queued forever. A job still queued long after it was last
+    sent is sent again; a duplicate delivery is harmless (the claim is atomic)."""
+    cutoff = timezone.now() - timedelta(seconds=resend_after)
+    lost = Job.objects.filter(status=JobStatus.QUEUED, cancel_requested=False, updated_at__lt=cutoff)
+    for job_id, profile_id, kind in lost.values_list("pk", "profile_id", "kind"):
+        job_send(job_id=str(job_id), profile_id=str(profile_id), kind=kind)
+        report.resent.append(str(job_id))
+
+
+def jobs_requeue_stale(*, stale_after: float | None = None, resend_after: float | None = None) -> RequeueReport:
     """Running jobs whose heartbeat stopped (their worker died) go back to the queue, or fail
-    once they have used up their attempts. Works across profiles (an operator/q2 schedule)."""
+    once they have used up their attempts; queued jobs whose task was lost are sent again (with
+    Redis; 0 turns it off). Works across profiles (an operator/q2 schedule)."""
     cutoff = timezone.now() - timedelta(seconds=stale_after or settings.JOB_STALE_AFTER_SECONDS)
+    resend_after = settings.JOB_RESEND_QUEUED_AFTER_SECONDS if resend_after is None else resend_after
     report = RequeueReport()
     with unscoped():
+        if resend_after > 0:
+            _resend_lost(report, resend_after)  # before the requeue below, which sends afresh
         stale = list(Job.objects.filter(status=JobStatus.RUNNING, heartbeat_at__lt=cutoff).select_related("profile"))
         for job in stale:
             with transaction.atomic():
@@ -130,6 +147,9 @@ def jobs_requeue_stale(*, stale_after: float | None = None) -> RequeueReport:
                         with profile_scope(job.profile):
                             budget_release(job_id=job.pk)
                             run_failure_hook(job, reason)
-    if report.requeued or report.failed:
-        logger.warning("stale jobs: %d requeued, %d failed", len(report.requeued), len(report.failed))
+    if report.requeued or report.failed or report.resent:
+        logger.warning(
+            "stale jobs: %d requeued, %d failed, %d queued job(s) sent again",
+            len(report.requeued), len(report.failed), len(report.resent),
+        )  # fmt: skip
     return report

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import time
 import uuid
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -37,10 +38,17 @@ def _as_uuid(name: str) -> uuid.UUID | None:
         return None
 
 
-def temp_sweep(*, profile_id: Any = None, older_than: timedelta | None = None, dry_run: bool = False) -> SweepReport:
+def temp_sweep(
+    *,
+    profile_id: Any = None,
+    older_than: timedelta | None = None,
+    dry_run: bool = False,
+    progress: Callable[[Iterable], Iterable] | None = None,
+) -> SweepReport:
     """Remove what no live job needs. `profile_id` limits the sweep to one profile's folder
     (legacy flat files then stay: they belong to no profile); `older_than` spares anything
-    modified more recently; `dry_run` only reports."""
+    modified more recently; `dry_run` only reports. `progress` wraps the loop over candidates
+    (a command's progress bar)."""
     root = Path(settings.TEMP_ROOT)
     report = SweepReport()
     if not root.is_dir():
@@ -63,7 +71,7 @@ def temp_sweep(*, profile_id: Any = None, older_than: timedelta | None = None, d
     job_ids = [job_id for _, job_id in candidates if job_id]
     with unscoped():
         jobs = {j["id"]: j for j in Job.objects.filter(pk__in=job_ids).values("id", "status", "heartbeat_at")}
-    for path, job_id in candidates:
+    for path, job_id in progress(candidates) if progress else candidates:
         job = jobs.get(job_id) if job_id else None
         if job is None:
             removable = path.is_file() or old_enough(path, settings.TEMP_ORPHAN_GRACE_SECONDS)

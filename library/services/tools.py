@@ -4,25 +4,35 @@ video-info probe."""
 
 from __future__ import annotations
 
+import logging
 import math
 import uuid
 from typing import Any
 
 from django.db import transaction
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import APIException, NotFound, ValidationError
 
 from library import storage
 from library.jobs.workspace import workspace
 from library.media import titles
+from library.media.ffmpeg import MediaError
 from library.media.probe import probe
 from library.models import Job, SourceVideo
 from library.services.jobs import job_create
 from library.services.rendering import tts_provider_name, tts_reserve_budget
 from profiles.tenancy import current_profile, current_profile_id
 
+logger = logging.getLogger(__name__)
+
 TIME_TOLERANCE = 0.001  # durations are stored to the millisecond
 MAX_INTERVALS = 1000
 DEFAULT_CARD_SECONDS = 4.0
+
+
+class UnreadableMedia(APIException):
+    status_code = 422
+    default_code = "unreadable_media"
+    default_detail = "The stored video file cannot be read any more; upload it again."
 
 
 def _number(value: Any, name: str) -> float:
@@ -53,7 +63,11 @@ def check_range(*, video: SourceVideo, start: Any, end: Any, prefix: str = "") -
 def video_info(*, video: SourceVideo) -> dict[str, Any]:
     """Probe the stored file now (ffprobe): streams, duration, rate, codecs, bit rate, rotation."""
     with workspace(current_profile_id(), uuid.uuid4()) as scratch:
-        info = probe(storage.local_copy(video.file.name, scratch / "source"))
+        try:
+            info = probe(storage.local_copy(video.file.name, scratch / "source"))
+        except (MediaError, OSError) as exc:
+            logger.warning("video-info: stored file of %s unreadable: %s", video.pk, exc)
+            raise UnreadableMedia() from None
     stream, audio = info.video, info.audio
     return {
         "source_video": str(video.pk),

@@ -223,3 +223,15 @@ def test_another_users_profile_header_is_denied_on_tools(cast: Any, chaplin: dic
     client = api_client_for(cast.alice, cast.bob_store)
     assert client.get(f"{TOOLS}templates/").status_code == 403
     assert client.post(f"{TOOLS}trim/", {"source_video": chaplin["id"], "start": 0, "end": 1}).status_code == 403
+
+
+def test_video_info_of_a_lost_file_is_a_clear_error(cast: Any, alice_client: Any, chaplin: dict) -> None:
+    from django.core.files.storage import default_storage
+
+    from library.models import SourceVideo
+
+    stored = SourceVideo.all_objects.get(pk=chaplin["id"]).file.name
+    Path(default_storage.path(stored)).write_bytes(b"")  # the disk lost it
+    response = alice_client.get(f"{TOOLS}video-info/", {"source_video": chaplin["id"]})
+    assert response.status_code == 422
+    assert response.json()["code"] == "unreadable_media"

@@ -146,3 +146,19 @@ def test_a_card_can_reframe_to_9_16_and_show_for_part_of_the_video(alice_client:
     after = _frame(out, 2.9, (720, 1280))
     assert _mean_difference(after, before, 720, box) < 2, "the card is gone after start + duration"
     assert job.result["aspect"] == "9:16" and job.result["start"] == 1.5 and job.result["end"] == 2.5
+
+
+@pytest.mark.django_db(transaction=True)
+def test_text_that_ffmpeg_would_misread_is_drawn_as_written(alice_client: Any, backdrop: tuple[dict, Path]) -> None:
+    video, _ = backdrop
+    fields = {"headline": "50% off: 'all' \\items\\ {today} [only]; a=b, c", "body": "%{pts} %{localtime} \\n\n$HOME"}
+    job = run(
+        post_job(
+            alice_client,
+            "/api/v1/tools/templates/announcement/render/",
+            {"source_video": video["id"], "fields": fields},
+        )
+    )
+    assert job.result["truncated"] is False
+    drawn = titles.layout(titles.TEMPLATES["announcement"], fields, width=640, height=360).draws
+    assert " ".join(d.text for d in drawn).startswith("50% off: 'all' \\items\\ {today}")

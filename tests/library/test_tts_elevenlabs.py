@@ -270,3 +270,14 @@ def test_it_needs_a_key() -> None:
     with pytest.raises(TTSError, match="ELEVENLABS_API_KEY") as caught:
         ElevenLabsProvider()
     assert caught.value.status == 400
+
+
+def test_it_says_why_a_restricted_key_was_rejected(
+    store_a: Any, provider: ElevenLabsProvider, state: ElevenLabsState, tmp_path: Path
+) -> None:
+    message = "The API key you used is missing the permission text_to_speech to execute this operation."
+    state.fail_next(401, body={"detail": {"status": "missing_permissions", "message": message}})
+    with pytest.raises(TTSError) as caught:
+        provider.synthesize(text=TEXT, out_dir=tmp_path)
+    assert caught.value.message == f"{KEY_REJECTED}: {message}"
+    assert (caught.value.retryable, caught.value.status) == (False, 401)

@@ -92,3 +92,9 @@ def test_it_reads_silences_from_ametadata_output_including_one_open_at_the_end()
         "frame:9 pts:9999 pts_time:7.2\nlavfi.silence_start=7.27\n"
     )
     assert parse_silences(metadata, duration=7.62) == [Silence(0.106, 0.157), Silence(7.27, 7.62)]
+
+
+def test_it_estimates_when_no_event_falls_on_a_word() -> None:
+    words = event_words("Fresh coffee.", [(5, 0.4)], duration=1.0, silences=[])
+    assert words == estimated_words("Fresh coffee.", duration=1.0, silences=[])
+    assert words[0].start == 0.0 and words[-1].end == 1.0

@@ -62,7 +62,7 @@ class ScopedCollection:
 Case = Public | UserScoped | Scoped | ScopedCollection
 
 PUBLIC_NAMESPACES = {
-    "admin": "Django admin: staff only, and deliberately unscoped for support staff (tests/profiles/test_admin.py)",
+    "admin": "Django admin: staff only, and deliberately unscoped for support staff (tests/support/test_admin.py)",
     "rest_framework": "browsable API login/logout pages: no tenant data",
 }
 

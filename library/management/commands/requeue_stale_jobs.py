@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from library.services.jobs import jobs_requeue_stale
 
@@ -14,5 +14,9 @@ class Command(BaseCommand):
         parser.add_argument("--stale-after", type=float, help="seconds without a heartbeat (default: setting)")
 
     def handle(self, *args: Any, stale_after: float | None, **options: Any) -> None:
+        if stale_after is not None and not stale_after > 0:
+            # 0 would requeue every running job, healthy ones included.
+            raise CommandError(f"--stale-after must be a positive number of seconds, not {stale_after}")
         report = jobs_requeue_stale(stale_after=stale_after)
-        self.stdout.write(f"requeued {len(report.requeued)} job(s), failed {len(report.failed)}")
+        resent = f", sent {len(report.resent)} queued job(s) again" if report.resent else ""
+        self.stdout.write(f"requeued {len(report.requeued)} job(s), failed {len(report.failed)}{resent}")

@@ -93,7 +93,10 @@ def api_failure(status: int | None, body: Any) -> TTSError:
     if status == 401:
         if _status_of(body) == "quota_exceeded":
             return TTSError(f"ElevenLabs quota exceeded: {detail}", retryable=False, status=402)
-        return TTSError(KEY_REJECTED, retryable=False, status=401)
+        if _status_of(body) in ("", "invalid_api_key", "needs_authorization") or not detail:
+            return TTSError(KEY_REJECTED, retryable=False, status=401)
+        # e.g. missing_permissions: a restricted key that may not use this endpoint
+        return TTSError(f"{KEY_REJECTED}: {detail}", retryable=False, status=401)
     if status is not None and (status == 429 or status >= 500 or status in (408, 409)):
         what = "is rate limiting us" if status == 429 else f"answered {status}"
         return TTSError(f"ElevenLabs {what}; try again later.", retryable=True, status=status)

@@ -149,7 +149,7 @@ def event_words(
         if index < len(words) and words[index].start <= offset and index > latest:
             starts[index], latest = at, index
     if not any(value is not None for value in starts):
-        raise TTSError("espeak-ng reported no word positions", retryable=False)
+        return estimated_words(text, duration=duration, silences=silences)  # nothing to go by
     lead, tail = _speech_bounds(silences, duration)
     known = [(i, value) for i, value in enumerate(starts) if value is not None]
     if known[0][0] != 0:

@@ -4,8 +4,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from profiles.models import Profile
-from publishing.tasks import reconcile_publications
+from profiles.management.options import profile_option, progress_wrapper
+from publishing.tasks import reconcile_summary, reconcile_totals
 
 
 class Command(BaseCommand):
@@ -15,9 +15,9 @@ class Command(BaseCommand):
         parser.add_argument("--profile", help="only this profile (id)")
 
     def handle(self, *args: Any, profile: str | None, **options: Any) -> None:
-        if profile is not None:
-            try:
-                Profile.objects.get(pk=profile)
-            except (Profile.DoesNotExist, ValueError, Exception) as exc:
-                raise CommandError(f"no profile {profile!r}") from exc
-        self.stdout.write(reconcile_publications(profile))
+        chosen = profile_option(profile)
+        totals = reconcile_totals(str(chosen.pk) if chosen else None, progress=progress_wrapper(self, desc="profiles"))
+        self.stdout.write(reconcile_summary(totals))
+        if totals["errors"]:
+            # A non-zero exit, so that cron and schedulers notice a Postiz that refuses or is down.
+            raise CommandError(f"{totals['errors']} profile(s) could not be reconciled (see the log)")

@@ -1,0 +1,57 @@
+"""Publications in the admin: read-only (their states belong to the publish jobs and to
+reconciliation with Postiz), linked to their clip and job."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+from profiles.admin import EMPTY, ProfileScopedAdmin, change_link, links
+from publishing.models import PostizCall, Publication
+
+
+@admin.register(Publication)
+class PublicationAdmin(ProfileScopedAdmin):
+    list_display = (
+        "integration_identifier", "integration_name", "status", "type", "scheduled_at", "clip_link",
+        "release", "created_at",
+    )  # fmt: skip
+    list_filter = ("status", "type", "integration_identifier", "created_at", "scheduled_at")
+    search_fields = ("id", "group", "postiz_post_id", "integration_id", "integration_name", "caption")
+    list_select_related = ("profile", "profile__user", "clip")
+    date_hierarchy = "created_at"
+    readonly_fields = ["related", *(f.name for f in Publication._meta.concrete_fields)]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description="Clip", ordering="clip")
+    def clip_link(self, obj: Publication) -> SafeString | str:
+        return change_link(obj.clip) if obj.clip_id else EMPTY
+
+    @admin.display(description="Release URL")
+    def release(self, obj: Publication) -> SafeString | str:
+        return format_html('<a href="{}" rel="noreferrer">open</a>', obj.release_url) if obj.release_url else EMPTY
+
+    @admin.display(description="Related")
+    def related(self, obj: Publication) -> SafeString | str:
+        return links(
+            change_link(obj.clip, "clip") if obj.clip_id else "",
+            change_link(obj.job, "job") if obj.job_id else "",
+        )
+
+
+@admin.register(PostizCall)
+class PostizCallAdmin(ProfileScopedAdmin):
+    """The POST /posts log that paces publishing under Postiz's hourly limit."""
+
+    list_display = ("created_at",)
+    list_filter = ("created_at",)
+    date_hierarchy = "created_at"
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -170,10 +170,24 @@ def budget_usage(*, now: datetime | None = None) -> dict:
         "remaining_usd": remaining,
         "percent_used": percent,
         "by_provider": {provider: money(total) for provider, total in month.by_provider.items()},
-        # The ElevenLabs subscription (characters left this billing cycle) is filled in by the
-        # TTS adapter when it is wired in; null until then.
-        "elevenlabs": None,
+        # The ElevenLabs subscription (characters used and left this billing cycle), from the
+        # TTS adapter that registered itself (costs cannot import the library); null without a key.
+        "elevenlabs": _subscription("elevenlabs"),
     }
+
+
+# provider name -> a function returning its subscription usage (or None when not configured).
+SUBSCRIPTION_USAGE: dict[str, Any] = {}
+
+
+def _subscription(provider: str) -> dict[str, Any] | None:
+    source = SUBSCRIPTION_USAGE.get(provider)
+    if source is None:
+        return None
+    try:
+        return source()
+    except Exception as exc:  # a provider outage must not break the usage page
+        return {"error": getattr(exc, "message", None) or str(exc)}
 
 
 def cost_report_rows(

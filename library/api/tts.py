@@ -54,6 +54,8 @@ def _provider(name: str | None) -> object:
         return get_tts_provider(name or rendering.tts_provider_name())
     except ValueError as exc:
         raise ValidationError({"provider": str(exc)}) from None
+    except TTSError as exc:  # a provider this install cannot use (ElevenLabs without a key)
+        raise ValidationError({"provider": exc.message}) from None
 
 
 class VoicesView(APIView):

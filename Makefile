@@ -20,4 +20,5 @@ db-stop:
 
 bench:  ## benchmarks that print tables (not part of make test)
 	@bash scripts/setup.sh && bash scripts/db.sh start && .venv/bin/python bench/queue_latency.py \
+		&& .venv/bin/python bench/generate.py \
 		&& .venv/bin/python bench/render.py

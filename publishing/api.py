@@ -19,6 +19,9 @@ from publishing.services import postiz, publications, submit
 
 
 class PublicationSerializer(serializers.ModelSerializer):
+    # "" until published: a plain string in the schema (a URLField documents format "uri").
+    release_url = serializers.CharField(read_only=True)
+
     class Meta:
         model = Publication
         fields = [

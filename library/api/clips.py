@@ -146,7 +146,8 @@ class ClipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Destr
         return Response(self.get_serializer(clips[0]).data)
 
     @extend_schema(request=BulkSelectSerializer, responses=ClipSerializer(many=True))
-    @action(detail=False, methods=["post"], url_path="bulk-select")
+    # Not paginated: without pagination_class=None the schema documented a page for this list.
+    @action(detail=False, methods=["post"], url_path="bulk-select", pagination_class=None)
     def bulk_select(self, request: Request) -> Response:
         form = BulkSelectSerializer(data=request.data)
         form.is_valid(raise_exception=True)

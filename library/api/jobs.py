@@ -46,7 +46,9 @@ class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ProfileScoped
         job = job_services.job_retry(job=self.get_object())
         return Response(self.get_serializer(job).data, status=202)
 
-    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    # The type follows the output: a video, a voiceover, a zip of several, or anything else.
+    @extend_schema(responses={(200, media): bytes for media in ("video/*", "audio/*", "application/zip",
+                                                                  "application/octet-stream")})  # fmt: skip
     @action(detail=True, methods=["get"])
     def download(self, request: Request, pk: str | None = None) -> HttpResponse:
         job = self.get_object()

@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from library.models import SourceVideo
+from library.providers.analysis import AnalysisError
 from library.serializers import JobSerializer
 from library.services import projects as project_services
 from profiles.api import ScopedRelatedField
@@ -62,6 +63,6 @@ class OneClickView(APIView):
             data["publish"] = PublishSerializer(data["publish"]).data
         try:
             job = project_services.one_click_start(**data)
-        except ValueError as exc:
+        except (ValueError, AnalysisError) as exc:  # a provider this install cannot use (gemini, no key)
             raise ValidationError({"provider": str(exc)}) from None
         return Response(JobSerializer(job, context={"request": request}).data, status=status.HTTP_202_ACCEPTED)

@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from library.models import Job, JobStatus, Project, ProjectSegment, ProjectStatus, Segment, SourceVideo
+from library.providers.analysis import AnalysisError
 from library.serializers import JobSerializer
 from library.services import projects as project_services
 from profiles.api import ProfileScopedViewSet, ScopedRelatedField
@@ -121,7 +122,7 @@ class ProjectViewSet(
         form.is_valid(raise_exception=True)
         try:
             job = project_services.project_generate(project=project, **form.validated_data)
-        except ValueError as exc:  # a provider this install cannot use
+        except (ValueError, AnalysisError) as exc:  # a provider this install cannot use (gemini, no key)
             raise ValidationError({"provider": str(exc)}) from None
         return self._job_response(job)
 

@@ -119,9 +119,8 @@ def _replace_final(ctx: JobContext, clip: Clip, spec: RenderSpec, info: dict) ->
     base = f"{ctx.job.profile_id}/clips/{clip.pk}"
     final = storage.store_file(spec.output, f"{base}/final-{ctx.job.pk}.mp4")
     thumb = storage.store_file(spec.thumbnail, f"{base}/final-{ctx.job.pk}.jpg")
-    old = [f.name for f in (clip.final_file,) if f] + (
-        [clip.thumbnail.name] if clip.final_file and clip.thumbnail else []
-    )
+    # The final's thumbnail replaces the raw one as well: both old files go.
+    old = [f.name for f in (clip.final_file, clip.thumbnail) if f]
     try:
         with transaction.atomic():
             clip.final_file, clip.thumbnail = final, thumb

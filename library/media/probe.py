@@ -17,6 +17,8 @@ from library.media import ffmpeg as ff
 PROBE_TIMEOUT = 30.0
 # Container names ffprobe reports, mapped to the extension we store the file under.
 CONTAINER_EXTENSIONS = {"mov,mp4,m4a,3gp,3g2,mj2": "mp4", "matroska,webm": "webm", "avi": "avi", "mpegts": "ts"}
+# ffprobe's image demuxers (the others are named "<codec>_pipe": jpeg_pipe, png_pipe, webp_pipe...).
+STILL_IMAGE_FORMATS = {"image2", "image2pipe"}
 
 
 class NotAVideo(ff.MediaError):
@@ -158,6 +160,9 @@ def probe_video(path: Path) -> MediaInfo:
         raise NotAVideo("the file has no video stream" + (" (it is audio only)" if info.has_audio else ""))
     if not video.width or not video.height:
         raise NotAVideo("the video stream has no picture size")
+    if info.format_name in STILL_IMAGE_FORMATS or info.format_name.endswith("_pipe"):
+        # ffprobe reads a JPEG or PNG as a one-frame "video": refuse it here, not at render time.
+        raise NotAVideo("the file is a still image, not a video")
     if info.duration <= 0:
         info = MediaInfo(
             format_name=info.format_name, duration=round(measure_duration(path), 3),

@@ -7,6 +7,7 @@ of it. One builder, parameterised, so the two can never drift apart.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -88,25 +89,48 @@ def vertical(stream: Any, *, width: int, height: int, layout: str) -> Any:
     return ffmpeg.overlay(background, foreground, x="(W-w)/2", y="(H-h)/2")
 
 
+def _fan_out(stream: Any, count: int, splitter: str) -> list[Any]:
+    if count == 1:
+        return [stream]
+    node = stream.filter_multi_output(splitter, count)
+    return [node[i] for i in range(count)]
+
+
 def _pieces(spec: RenderSpec) -> tuple[Any, Any]:
     """Each piece read with input seeking (-ss/-t: only what is used gets decoded), laid out
     to the output frame, fps and sample format (pieces may come from different videos), then
-    concatenated."""
+    concatenated.
+
+    A graph node may feed only one consumer, and ffmpeg-python merges identical nodes: a piece
+    used twice (a looped cut list) is read once and split, and the silence of pieces without
+    sound comes from one source, split and trimmed to each piece."""
     enc = spec.encoding
-    parts = []
-    for piece in spec.pieces:
-        source = ffmpeg.input(str(piece.path), ss=f"{piece.start:.3f}", t=f"{piece.duration:.3f}")
+    keys = [(str(p.path), f"{p.start:.3f}", f"{p.duration:.3f}", p.has_audio) for p in spec.pieces]
+    uses = Counter(keys)
+    videos: dict[tuple, list[Any]] = {}
+    audios: dict[tuple, list[Any]] = {}
+    for key, piece in dict(zip(keys, spec.pieces, strict=True)).items():
+        source = ffmpeg.input(str(piece.path), ss=key[1], t=key[2])
         video = vertical(source.video.filter("fps", enc.fps), width=enc.width, height=enc.height, layout=spec.layout)
-        video = video.filter("setsar", 1)
+        videos[key] = _fan_out(video.filter("setsar", 1).filter("setpts", "PTS-STARTPTS"), uses[key], "split")
         if piece.has_audio:
             audio = source.audio.filter("aresample", enc.sample_rate).filter(
                 "aformat", sample_fmts="fltp", channel_layouts="stereo"
             )
+            audios[key] = _fan_out(audio.filter("asetpts", "PTS-STARTPTS"), uses[key], "asplit")
+    silent = sum(1 for key in keys if not key[3])
+    silences = []
+    if silent:
+        source = ffmpeg.input(f"anullsrc=channel_layout=stereo:sample_rate={enc.sample_rate}", f="lavfi").audio
+        silences = _fan_out(source, silent, "asplit")
+    parts = []
+    for key, piece in zip(keys, spec.pieces, strict=True):
+        video = videos[key].pop()
+        if piece.has_audio:
+            audio = audios[key].pop()
         else:
-            audio = ffmpeg.input(
-                f"anullsrc=channel_layout=stereo:sample_rate={enc.sample_rate}", f="lavfi", t=f"{piece.duration:.3f}"
-            ).audio
-        parts += [video.filter("setpts", "PTS-STARTPTS"), audio.filter("asetpts", "PTS-STARTPTS")]
+            audio = silences.pop().filter("atrim", duration=key[2]).filter("asetpts", "PTS-STARTPTS")
+        parts += [video, audio]
     if len(spec.pieces) == 1:
         return parts[0], parts[1]
     joined = ffmpeg.concat(*parts, v=1, a=1).node

@@ -57,6 +57,7 @@ def test_a_job_goes_from_queued_to_succeeded_on_a_real_worker(cast: Any, sample_
             return row["status"] in (JobStatus.SUCCEEDED, JobStatus.FAILED)
 
         wait_for(done, timeout=90, what="the preview job")
+        wait_for(lambda: temp_entries(cast.store_a) == [], timeout=10, what="the workspace to go")
     job.refresh_from_db()
     assert job.status == JobStatus.SUCCEEDED, job.error
     statuses = [s for s, _ in seen]
@@ -100,11 +101,12 @@ def test_a_job_whose_worker_was_killed_completes_once_after_requeue(cast: Any, t
     assert report.requeued == [str(job.pk)]
     with qcluster(tmp_path, "second"):
         wait_for(lambda: _status(job) in (JobStatus.SUCCEEDED, JobStatus.FAILED), timeout=60, what="the rerun")
+        # The job is marked done just before its workspace goes: wait for that too.
+        wait_for(lambda: temp_entries(cast.store_a) == [], timeout=10, what="the workspace to go")
     job.refresh_from_db()
     assert (job.status, job.attempts) == (JobStatus.SUCCEEDED, 2), job.error
     outputs = default_storage.listdir(f"{cast.store_a.pk}/jobs/{job.pk}")[1]
     assert outputs == ["slow.mp4"]
-    assert temp_entries(cast.store_a) == []
 
 
 def test_a_job_that_keeps_killing_its_worker_fails_clearly(cast: Any) -> None:

@@ -5,6 +5,7 @@ from typing import Any
 from django.db import transaction
 
 from library.models import ExportPreset
+from profiles.common import model_update
 
 PRESET_FIELDS = (
     "name", "description", "width", "height", "fps", "crf", "speed", "max_bitrate", "audio_bitrate", "loudness",
@@ -21,10 +22,4 @@ def preset_create(**fields: Any) -> ExportPreset:
 
 @transaction.atomic
 def preset_update(*, preset: ExportPreset, data: dict[str, Any]) -> ExportPreset:
-    fields = [f for f in PRESET_FIELDS if f in data]
-    for field in fields:
-        setattr(preset, field, data[field])
-    if fields:
-        preset.full_clean()
-        preset.save(update_fields=[*fields, "updated_at"])
-    return preset
+    return model_update(instance=preset, fields=PRESET_FIELDS, data=data)

@@ -12,6 +12,7 @@ from rest_framework.exceptions import APIException
 from library.models import Job, Project, ProjectSegment, ProjectStatus, Segment, SourceVideo
 from library.services import analysis as analysis_services
 from library.services.jobs import job_create
+from profiles.common import model_update
 
 PROJECT_FIELDS = ("name", "description", "target_duration", "context_text", "status")
 
@@ -34,13 +35,7 @@ def project_create(
 
 @transaction.atomic
 def project_update(*, project: Project, data: dict[str, Any]) -> Project:
-    fields = [f for f in PROJECT_FIELDS if f in data]
-    for field in fields:
-        setattr(project, field, data[field])
-    if fields:
-        project.full_clean()
-        project.save(update_fields=[*fields, "updated_at"])
-    return project
+    return model_update(instance=project, fields=PROJECT_FIELDS, data=data)
 
 
 @transaction.atomic

@@ -15,6 +15,7 @@ from library.media import captions
 from library.models import Clip, ClipStatus, Job
 from library.presets import preset_get
 from library.services.jobs import job_create
+from profiles.common import model_update
 from profiles.tenancy import current_profile
 
 CONTENT_FIELDS = ("script_text", "caption_style", "voice_id", "original_audio", "srt_text", "layout")
@@ -52,18 +53,12 @@ def tts_reserve_budget(*, job_id: Any, characters: int, provider: str = "") -> N
 
 @transaction.atomic
 def clip_content_update(*, clip: Clip, data: dict[str, Any]) -> Clip:
-    fields = [f for f in CONTENT_FIELDS if f in data]
     if "caption_style" in data:
         try:
             captions.normalize_style(data["caption_style"])
         except ValueError as exc:
             raise ValidationError({"caption_style": str(exc)}) from None
-    for field in fields:
-        setattr(clip, field, data[field])
-    if fields:
-        clip.full_clean()
-        clip.save(update_fields=[*fields, "updated_at"])
-    return clip
+    return model_update(instance=clip, fields=CONTENT_FIELDS, data=data)
 
 
 def _check_preset(preset: str) -> None:

@@ -5,6 +5,7 @@ from typing import Any
 from django.db import transaction
 
 from library.models import Segment, SourceVideo
+from profiles.common import model_update
 
 SEGMENT_FIELDS = ("start", "end", "keywords", "notes", "score", "is_favorite")
 
@@ -41,10 +42,6 @@ def segment_create(
 
 @transaction.atomic
 def segment_update(*, segment: Segment, data: dict[str, Any]) -> Segment:
-    fields = [f for f in SEGMENT_FIELDS if f in data]
-    for field in fields:
-        setattr(segment, field, _keywords(data[field]) if field == "keywords" else data[field])
-    if fields:
-        segment.full_clean()
-        segment.save(update_fields=[*fields, "updated_at"])
-    return segment
+    if "keywords" in data:
+        data = {**data, "keywords": _keywords(data["keywords"])}
+    return model_update(instance=segment, fields=SEGMENT_FIELDS, data=data)

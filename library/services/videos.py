@@ -17,6 +17,7 @@ from library.media import builders
 from library.media import ffmpeg as ff
 from library.media.probe import NotAVideo, probe_video
 from library.models import SourceVideo
+from profiles.common import model_update
 from profiles.tenancy import current_profile_id
 
 logger = logging.getLogger(__name__)
@@ -91,13 +92,7 @@ def source_video_create(*, upload: UploadedFile, name: str = "", description: st
 
 @transaction.atomic
 def source_video_update(*, video: SourceVideo, data: dict[str, Any]) -> SourceVideo:
-    fields = [f for f in ("name", "description") if f in data]
-    for field in fields:
-        setattr(video, field, data[field])
-    if fields:
-        video.full_clean()
-        video.save(update_fields=[*fields, "updated_at"])
-    return video
+    return model_update(instance=video, fields=("name", "description"), data=data)
 
 
 @transaction.atomic

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from decimal import Decimal
 from typing import Any
 
@@ -33,7 +34,7 @@ def test_elevenlabs_speech_with_words_and_its_cost(cast: Any, settings: Any) -> 
         call = fake.state.calls[-1]
     assert job.status == JobStatus.SUCCEEDED, job.error
     assert [w["word"] for w in job.result["words"]] == TEXT.split()
-    assert all(a["start"] < a["end"] <= b["start"] + 1e-6 for a, b in zip(job.result["words"], job.result["words"][1:]))
+    assert all(a["start"] < a["end"] <= b["start"] + 1e-6 for a, b in itertools.pairwise(job.result["words"]))
     assert default_storage.size(job.output.name) > 1000
     assert call.key == KEY and call.body["text"] == TEXT and call.body["model_id"] == "eleven_multilingual_v2"
     entry = CostEntry.all_objects.get(job_id=job.pk)

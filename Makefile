@@ -19,6 +19,7 @@ db-stop:
 	@bash scripts/db.sh stop
 
 bench:  ## benchmarks that print tables (not part of make test)
-	@bash scripts/setup.sh && bash scripts/db.sh start && .venv/bin/python bench/queue_latency.py \
+	@bash scripts/setup.sh --with-bench && bash scripts/db.sh start && .venv/bin/python bench/queue_latency.py \
 		&& .venv/bin/python bench/generate.py \
-		&& .venv/bin/python bench/render.py
+		&& .venv/bin/python bench/render.py \
+		&& .venv/bin/python bench/load.py

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
@@ -26,3 +27,11 @@ class EditAIAutoSchema(AutoSchema):
         if not is_profile_exempt(self.path):
             params.append(PROFILE_HEADER)
         return params
+
+
+class MiddlewareJWTScheme(SimpleJWTScheme):
+    """Documents our JWT authentication (simplejwt's, decoded once by the middleware) as the
+    bearer scheme: without it the schema said the API needs no authentication at all."""
+
+    target_class = "profiles.authentication.MiddlewareJWTAuthentication"
+    name = "jwtAuth"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what EditAI needs on Debian (as root) and the Python virtualenv. Safe to run twice:
 # packages already present and an up-to-date virtualenv are left alone.
-#   scripts/setup.sh [--with-browser]   (the browser tests' Chromium too)
+#   scripts/setup.sh [--with-browser | --with-bench]   (the browser tests' Chromium, or the benchmarks' wrk)
 . "$(dirname "$0")/common.sh"
 
 need=()
@@ -15,6 +15,10 @@ fi
 # --with-browser (make test): headless Chromium and its driver for tests/support/test_browser.py.
 if [ "${1:-}" = "--with-browser" ]; then
   for pkg in chromium chromium-driver; do dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg"); done
+fi
+# --with-bench (make bench): wrk, the HTTP load generator of bench/load.py.
+if [ "${1:-}" = "--with-bench" ]; then
+  dpkg -s wrk >/dev/null 2>&1 || need+=(wrk)
 fi
 if [ "${#need[@]}" -gt 0 ]; then
   log "installing Debian packages: ${need[*]}"

@@ -37,7 +37,8 @@ class VoiceSerializer(serializers.Serializer):
     labels = serializers.DictField()
 
 
-class GenerateSerializer(serializers.Serializer):
+# Not "GenerateSerializer": projects have one, and the schema needs one component name each.
+class SpeechSerializer(serializers.Serializer):
     text = serializers.CharField(max_length=5000)
     voice_id = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     provider = serializers.ChoiceField(choices=PROVIDERS, required=False, default="")
@@ -73,9 +74,9 @@ class VoicesView(APIView):
 class GenerateView(APIView):
     """Text to speech as a job: its output is the audio, its result the word timings."""
 
-    @extend_schema(request=GenerateSerializer, responses={202: JobSerializer})
+    @extend_schema(request=SpeechSerializer, responses={202: JobSerializer})
     def post(self, request: Request) -> Response:
-        form = GenerateSerializer(data=request.data)
+        form = SpeechSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         job = rendering.tts_generate(**form.validated_data)
         return Response(JobSerializer(job, context={"request": request}).data, status=status.HTTP_202_ACCEPTED)

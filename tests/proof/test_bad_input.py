@@ -136,6 +136,15 @@ CASES = [
     Bad("enum-mute-mode", "post", f"{T}mute-voice/", json=_tv(mode="whisper"), expect=400),
     Bad("enum-template-name", "post", f"{T}templates/nope/render/", json=_tv(fields={}), expect=404),
     Bad("enum-tts-provider", "get", "/api/v1/tts/voices/?provider=festival", expect=400),
+    # a provider this install has no key for (these were 500s before the fuzzing found them)
+    Bad("enum-tts-provider-unconfigured", "get", "/api/v1/tts/voices/?provider=elevenlabs", expect=400),
+    Bad(
+        "enum-one-click-provider-unconfigured",
+        "post",
+        "/api/v1/library/one-click/",
+        json=_tv(provider="gemini"),
+        expect=400,
+    ),  # fmt: skip
     Bad("enum-layout", "post", "/api/v1/library/one-click/", json=_tv(layout="diagonal"), expect=400),
     Bad("enum-profile-tts", "patch", "/api/v1/profiles/{profile}/", json={"tts_provider": "festival"}, expect=400),
     Bad(
@@ -209,6 +218,12 @@ CASES = [
     Bad("null-in-id", "get", f"{C}%00/", expect=404),
     Bad("null-in-upload-name", "post", V, upload=("video", "a\x00b.mp4"), expect=400),
 ]
+
+
+@pytest.fixture(autouse=True)
+def _no_provider_keys(settings: Any) -> None:
+    """The "unconfigured provider" cases need an install without keys (the local providers)."""
+    settings.GEMINI_API_KEY = settings.ELEVENLABS_API_KEY = ""
 
 
 def _recipe(kind: str, samples: Samples) -> bytes:

@@ -11,10 +11,12 @@ from typing import Any
 
 from django.apps import apps
 from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from costs.services import cost_entry_record
 from library import storage
 from library.models import Clip, ClipStatus, ExportPreset, Job, JobStatus, Project, ProjectSegment, Segment, SourceVideo
+from library.services.videos import source_video_create
 from profiles.tenancy import profile_scope, unscoped
 from publishing.models import Publication
 
@@ -112,3 +114,20 @@ def files_on_disk() -> set[str]:
         if root.exists():
             found |= {f"{root.name}/{p.relative_to(root)}" for p in root.rglob("*") if p.is_file()}
     return found
+
+
+def render_ready_clip(profile: Any, footage: Path, *, seconds: float, with_final: bool) -> Clip:
+    """A clip of `seconds` of real footage (uploaded through the service, so probed for real),
+    ready for POST /clips/{id}/render/. With `with_final`, it already has a final file (a clip
+    re-rendered in another preset), which a failed render must leave in place."""
+    base = str(profile.pk)
+    with profile_scope(profile):
+        video = source_video_create(upload=SimpleUploadedFile("footage.mp4", footage.read_bytes()))
+        project = Project.objects.create(name=f"Render {seconds:g}s", target_duration=seconds)
+        return Clip.objects.create(
+            project=project, variant_index=1,
+            cut_list=[{"source_video": str(video.pk), "start": 0.0, "end": seconds}],
+            raw_file=storage.store_file(footage, f"{base}/clips/render-raw.mp4"),
+            final_file=storage.store_file(footage, f"{base}/clips/render-final.mp4") if with_final else "",
+            duration=seconds, status=ClipStatus.FINAL if with_final else ClipStatus.RAW,
+        )  # fmt: skip

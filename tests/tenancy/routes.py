@@ -47,6 +47,10 @@ class Scoped:
     body: Callable[[Model], dict] = lambda obj: {}
     # Whatever a request must not change; default: every field of the row.
     snapshot: Callable[[Model], Any] | None = None
+    # The caller's OWN object in the URL and another profile's row (made by foreign_make) in the
+    # body: refused (400/404) with nothing written (tests/proof/test_route_bodies.py).
+    foreign_make: Callable[[], Model] | None = None
+    body_with_foreign: Callable[[Model], dict] | None = None
 
 
 @dataclass(frozen=True)
@@ -221,9 +225,17 @@ ROUTES: dict[str, Case] = {
     "project-list": ScopedCollection(make=_make_project),
     "project-detail": Scoped(make=_make_project, body=lambda p: {"name": "hijacked"}),
     "project-progress": Scoped(make=_make_project),
-    "project-assign-segments": Scoped(make=_make_project, body=lambda p: {"segments": []}),
+    "project-assign-segments": Scoped(
+        make=_make_project,
+        body=lambda p: {"segments": []},
+        foreign_make=_make_segment,
+        body_with_foreign=lambda seg: {"segments": [str(seg.pk)]},
+    ),
     "project-generate": Scoped(
-        make=_make_project, body=lambda p: {"source_video": str(p.source_video_id), "variant_count": 1}
+        make=_make_project,
+        body=lambda p: {"source_video": str(p.source_video_id), "variant_count": 1},
+        foreign_make=_make_source_video,
+        body_with_foreign=lambda v: {"source_video": str(v.pk), "variant_count": 1},
     ),
     "project-generate-from-segments": Scoped(
         make=_make_project, body=lambda p: {"variant_count": 1, "selection_mode": "random"}
@@ -235,7 +247,12 @@ ROUTES: dict[str, Case] = {
     "clip-download": Scoped(make=_make_clip),
     "clip-thumbnail": Scoped(make=_make_clip),
     "clip-content": Scoped(make=_make_clip, body=lambda c: {"script_text": "hijacked"}),
-    "clip-render": Scoped(make=_make_clip, body=lambda c: {"preset": "tiktok"}),
+    "clip-render": Scoped(
+        make=_make_clip,
+        body=lambda c: {"preset": "tiktok"},
+        foreign_make=_make_preset,
+        body_with_foreign=lambda p: {"preset": p.name},  # another store's own preset
+    ),
     "clip-bulk-render": ScopedCollection(make=_make_clip, body_with_foreign=lambda c: {"clips": [str(c.pk)]}),
     "segment-match-script": ScopedCollection(make=_make_segment),
     "preset-list": ScopedCollection(make=_make_preset),

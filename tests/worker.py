@@ -57,17 +57,16 @@ def worker_env(**extra: str) -> dict[str, str]:
 
 
 @contextmanager
-def qcluster(tmp_path: Path, name: str = "worker", **env: Any) -> Iterator[Cluster]:
-    log = tmp_path / f"{name}.log"
+def qcluster_with(env: dict[str, str], log: Path) -> Iterator[Cluster]:
+    """`manage.py qcluster` with exactly this environment, until the block ends."""
     with log.open("wb") as out:
         proc = subprocess.Popen(
             [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), "qcluster"],
-            cwd=settings.BASE_DIR, env=worker_env(**{k: str(v) for k, v in env.items()}),
-            stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+            cwd=settings.BASE_DIR, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
     cluster = Cluster(proc, log)
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         while "running." not in cluster.output():
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"qcluster did not start:\n{cluster.output()}")
@@ -75,6 +74,13 @@ def qcluster(tmp_path: Path, name: str = "worker", **env: Any) -> Iterator[Clust
         yield cluster
     finally:
         cluster.stop()
+
+
+@contextmanager
+def qcluster(tmp_path: Path, name: str = "worker", **env: Any) -> Iterator[Cluster]:
+    """A cluster on the test process's database, media and temp folders."""
+    with qcluster_with(worker_env(**{k: str(v) for k, v in env.items()}), tmp_path / f"{name}.log") as cluster:
+        yield cluster
 
 
 def wait_for(predicate: Any, *, timeout: float = 60.0, interval: float = 0.05, what: str = "condition") -> Any:

@@ -10,7 +10,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -18,8 +17,6 @@ from typing import Any
 from urllib.parse import quote
 
 from django.conf import settings
-
-from tests.worker import Cluster
 
 
 def _pg_bindir() -> Path | None:
@@ -103,26 +100,6 @@ def run_module(env: dict[str, str], module: str, *args: str, timeout: float = 12
     if out.returncode != 0:
         raise RuntimeError(f"{module} {' '.join(args)} failed:\n{out.stdout}\n{out.stderr}")
     return out.stdout
-
-
-@contextmanager
-def qcluster_with(env: dict[str, str], log: Path) -> Iterator[Cluster]:
-    """`manage.py qcluster` with exactly this environment (tests.worker.qcluster uses the test
-    process's database; the fault tests point workers elsewhere)."""
-    with log.open("wb") as out:
-        proc = subprocess.Popen([sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), "qcluster"],
-                                cwd=settings.BASE_DIR, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                start_new_session=True)  # fmt: skip
-    cluster = Cluster(proc, log)
-    try:
-        deadline = time.monotonic() + 60
-        while "running." not in cluster.output():
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"qcluster did not start:\n{cluster.output()}")
-            time.sleep(0.1)
-        yield cluster
-    finally:
-        cluster.stop()
 
 
 def processes_matching(text: str) -> list[int]:

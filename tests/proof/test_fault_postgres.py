@@ -23,10 +23,9 @@ from tests.proof.procs import (
     kill_matching,
     manage,
     processes_matching,
-    qcluster_with,
     run_module,
 )
-from tests.worker import wait_for
+from tests.worker import qcluster_with, wait_for
 
 pytestmark = [
     pytest.mark.e2e,

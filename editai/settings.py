@@ -31,10 +31,11 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework_simplejwt.token_blacklist",
     "django_filters",
+    # Before drf_spectacular, so that its `spectacular` command is the scope-aware one.
+    "editai.apps.EditAIConfig",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_q",
-    "editai.apps.EditAIConfig",
     "profiles",
     "costs",
     "library",

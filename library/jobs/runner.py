@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -150,9 +150,11 @@ def _finish(job_id: Any, attempt: int, **fields: Any) -> bool:
 
 
 def _fail(job: Job, attempt: int, status: str, error: str) -> str:
-    if _finish(job.pk, attempt, status=status, error=error[:10000]):
-        budget_release(job_id=job.pk)
-        run_failure_hook(job, error)
+    # One transaction: whoever sees the job failed also sees its clip/project/budget settled.
+    with transaction.atomic():
+        if _finish(job.pk, attempt, status=status, error=error[:10000]):
+            budget_release(job_id=job.pk)
+            run_failure_hook(job, error)
     return status
 
 
@@ -172,14 +174,16 @@ def execute(job_id: Any) -> str:
                 stored = ""
                 if ctx.output is not None:
                     stored = storage.store_file(ctx.output.path, f"{job.profile_id}/jobs/{job.pk}/{ctx.output.name}")
-                done = _finish(
-                    job_id, attempt, status=JobStatus.SUCCEEDED, progress=100, result=result,
-                    output=stored, output_name=ctx.output.name if ctx.output else "",
-                )  # fmt: skip
+                with transaction.atomic():
+                    done = _finish(
+                        job_id, attempt, status=JobStatus.SUCCEEDED, progress=100, result=result,
+                        output=stored, output_name=ctx.output.name if ctx.output else "",
+                    )  # fmt: skip
+                    if done:
+                        budget_commit(job_id=job_id)
                 if not done:
                     storage.delete_stored(stored)
                     return "discarded: the job changed hands"
-                budget_commit(job_id=job_id)
                 return "succeeded"
             except ff.Cancelled:
                 return _fail(job, attempt, JobStatus.CANCELLED, "Cancelled.")

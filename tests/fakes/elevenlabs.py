@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from tests.fakes.server import JSONHandler
+from tests.fakes.server import Call, JSONHandler
 
 KEY = "el-test-key-0123456789abcdef"
 STOCK_VOICE = "JBFqnCBsd6RMkjVDRZzb"
@@ -60,15 +60,6 @@ class FakeVoice:
             "high_quality_base_model_ids": sorted(MODELS),
             "verified_languages": [{"language": "en", "model_id": "eleven_multilingual_v2", "accent": "american"}],
         }
-
-
-@dataclass
-class Call:
-    method: str
-    path: str
-    query: dict[str, str]
-    key: str | None
-    body: Any
 
 
 @dataclass

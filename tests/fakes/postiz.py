@@ -41,7 +41,7 @@ from tests.fakes.postiz_rules import (
     parse_multipart,
     sniff,
 )
-from tests.fakes.server import JSONHandler
+from tests.fakes.server import Call, JSONHandler
 
 KEY_A = "pz-key-org-a-0123456789abcdef"
 KEY_B = "pz-key-org-b-fedcba9876543210"
@@ -109,15 +109,6 @@ class Org:
     channels: dict[str, Channel] = field(default_factory=dict)
     posts: dict[str, FakePost] = field(default_factory=dict)
     post_times: list[float] = field(default_factory=list)
-
-
-@dataclass
-class Call:
-    method: str
-    path: str
-    query: dict[str, str]
-    key: str | None
-    body: Any
 
 
 @dataclass

@@ -24,6 +24,17 @@ from typing import Any
 
 
 @dataclass
+class Call:
+    """One request a fake received: what the tests inspect."""
+
+    method: str
+    path: str
+    query: dict[str, str]
+    key: str | None
+    body: Any
+
+
+@dataclass
 class Running:
     server: ThreadingHTTPServer
 

@@ -16,6 +16,10 @@ def django_setup() -> None:
     os.environ["EDITAI_DB_NAME"] = "editai_bench"
     os.environ.setdefault("EDITAI_MEDIA_ROOT", str(ROOT / ".var" / "bench" / "media"))
     os.environ.setdefault("EDITAI_TEMP_ROOT", str(ROOT / ".var" / "bench" / "tmp"))
+    # DEBUG stays off (it would slow what is measured), so the qcluster and gunicorn the benchmarks
+    # start need keys other than the development ones (system checks editai.E001/E002).
+    os.environ.setdefault("EDITAI_SECRET_KEY", "editai-bench-only-key-Qm4vT8xZr2Lp6Wn0Yc3Hs7Jd1Kf5Gb9A")
+    os.environ.setdefault("EDITAI_FIELD_ENCRYPTION_KEYS", "oW5d0fXf3nq0H3bM3tYpM0C3VvUqkq0p1sQ8eHc5rJY=")
     if os.environ.get("EDITAI_BENCH_DATABASE_URL"):
         os.environ["DATABASE_URL"] = os.environ["EDITAI_BENCH_DATABASE_URL"]
     import django

@@ -10,7 +10,7 @@ from django.db.models import Count, Field, Model, Sum
 from django.http import HttpRequest, HttpResponse
 
 from costs.models import LEGACY_PROFILE_LABEL, BudgetReservation, CostEntry
-from costs.selectors import money
+from costs.selectors import money, subscription_usage
 from profiles.admin import ProfileFilter, ProfileScopedAdmin, change_link_by_id
 
 
@@ -75,6 +75,8 @@ class CostEntryAdmin(ReadOnlyAdmin):
         if context is not None and "cl" in context:
             totals = context["cl"].queryset.aggregate(total=Sum("cost_usd"), entries=Count("pk"))
             context["cost_totals"] = {"total_usd": money(totals["total"]), "entries": totals["entries"]}
+            # The install's provider subscriptions, across every profile: staff only, here.
+            context["subscriptions"] = subscription_usage()
         return response
 
 

@@ -106,6 +106,3 @@ class UsageSerializer(serializers.Serializer):
     remaining_usd = serializers.CharField(allow_null=True)
     percent_used = serializers.FloatField(allow_null=True, help_text="(spent + reserved) / budget.")
     by_provider = serializers.DictField(child=serializers.CharField())
-    elevenlabs = serializers.DictField(
-        allow_null=True, help_text="ElevenLabs subscription usage this billing cycle; null without a key."
-    )

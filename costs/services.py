@@ -124,6 +124,17 @@ def budget_reserve(*, job_id: uuid.UUID | str, operation: str, estimate_usd: Dec
     return reservation
 
 
+@transaction.atomic
+def budget_reserve_again(*, job_id: uuid.UUID | str) -> BudgetReservation | None:
+    """A retried job holds its estimate again, checked against this month's budget like new work
+    (BudgetExceeded when it no longer fits). None when the job reserved nothing (free work)."""
+    _scope_profile()
+    previous = BudgetReservation.objects.filter(job_id=job_id).first()
+    if previous is None or previous.estimate_usd <= 0:
+        return None
+    return budget_reserve(job_id=job_id, operation=previous.operation, estimate_usd=previous.estimate_usd)
+
+
 def _settle(*, job_id: uuid.UUID | str, status: str) -> BudgetReservation | None:
     _scope_profile()
     reservation = BudgetReservation.objects.select_for_update().filter(job_id=job_id).first()

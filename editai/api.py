@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import shutil
 import subprocess
 import time
@@ -12,6 +13,7 @@ from django.conf import settings
 from django.db import DatabaseError, connection
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView
+from rest_framework.exceptions import APIException
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -96,15 +98,34 @@ def _broker(database_ok: bool) -> dict[str, Any]:
     return {"kind": "orm", "ok": True, "queued": OrmQ.objects.count()}
 
 
+def _sees_health_details(request: Request) -> bool:
+    """Staff (session or JWT), or a probe that sends X-Health-Token equal to EDITAI_HEALTH_TOKEN."""
+    token = request.headers.get("X-Health-Token", "")
+    if settings.HEALTH_TOKEN and token and hmac.compare_digest(token.encode(), settings.HEALTH_TOKEN.encode()):
+        return True
+    try:
+        return bool(request.user and request.user.is_staff)
+    except APIException:  # a bad or expired token: answered as anonymous, a probe never gets a 401
+        return False
+
+
 class HealthView(APIView):
+    """Whether the service is up (200, or 503 without its database). Staff and holders of the
+    health token also get its parts: database, broker, ffmpeg versions, disks."""
+
     permission_classes = [AllowAny]
-    authentication_classes: list = []
+
+    def perform_authentication(self, request: Request) -> None:
+        pass  # lazily, in _sees_health_details: a failed authentication must not fail the probe
 
     @extend_schema(responses={200: dict, 503: dict})
     def get(self, request: Request) -> Response:
         database = _database()
-        body = {
-            "status": "ok" if database["ok"] else "error",
+        status = 200 if database["ok"] else 503
+        body: dict[str, Any] = {"status": "ok" if database["ok"] else "error"}
+        if not _sees_health_details(request):
+            return Response(body, status=status)
+        body |= {
             "database": database,
             "broker": _broker(database["ok"]),
             "ffmpeg": {"version": _binary_version(settings.FFMPEG_BINARY)},
@@ -115,7 +136,7 @@ class HealthView(APIView):
                 "temp": _disk(settings.TEMP_ROOT),
             },
         }
-        return Response(body, status=200 if database["ok"] else 503)
+        return Response(body, status=status)
 
 
 class ProvidersStatusView(APIView):
@@ -151,6 +172,7 @@ class SchemaView(SpectacularAPIView):
     """The OpenAPI document. Generation inspects every model's default manager (for filters),
     which is scoped; it reads no rows, so it runs unscoped."""
 
+    @extend_schema(exclude=True)  # SERVE_INCLUDE_SCHEMA is off: the document does not list itself
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         with unscoped():
             return super().get(request, *args, **kwargs)

@@ -7,7 +7,8 @@ import shutil
 from typing import Any
 
 from django.conf import settings
-from django.core.checks import Error, Warning, register
+from django.core.checks import Error, Tags, Warning, register
+from django.core.exceptions import ImproperlyConfigured
 
 
 @register()
@@ -70,18 +71,39 @@ def check_object_storage(app_configs: Any = None, **kwargs: Any) -> list[Any]:
     return []
 
 
-@register(deploy=True)
+@register(Tags.security)
 def check_production_secrets(app_configs: Any = None, **kwargs: Any) -> list[Any]:
+    """With DEBUG off these are errors, so runserver, qcluster and (through editai.wsgi) gunicorn
+    refuse to start on a key anyone can read in this repository."""
+    if settings.DEBUG:
+        return []
     problems = []
-    if "change-me" in settings.SECRET_KEY:
-        problems.append(Error("EDITAI_SECRET_KEY is the local default.", id="editai.E001"))
+    if settings.SECRET_KEY == settings.DEV_SECRET_KEY or "change-me" in settings.SECRET_KEY.lower():
+        problems.append(
+            Error(
+                "EDITAI_SECRET_KEY is the local development key (or a placeholder) and DEBUG is off.",
+                hint="Set EDITAI_SECRET_KEY to a long random value, e.g. python -c 'from "
+                "django.core.management.utils import get_random_secret_key; print(get_random_secret_key())'; "
+                "for local work set EDITAI_DEBUG=1 instead (make run does).",
+                id="editai.E001",
+            )
+        )
     if not settings.FIELD_ENCRYPTION_KEYS:
         problems.append(
             Error(
-                "EDITAI_FIELD_ENCRYPTION_KEYS is not set; secrets are encrypted with a key derived from SECRET_KEY.",
+                "EDITAI_FIELD_ENCRYPTION_KEYS is not set and DEBUG is off; secrets at rest would be "
+                "encrypted with a key derived from SECRET_KEY.",
                 hint="Generate one with: python -c 'from cryptography.fernet import Fernet; "
                 "print(Fernet.generate_key().decode())'",
                 id="editai.E002",
             )
         )
     return problems
+
+
+def refuse_insecure_start() -> None:
+    """For servers that run no system checks themselves (gunicorn loads editai.wsgi): the same
+    errors stop the process before it serves anything."""
+    errors = [problem for problem in check_production_secrets() if problem.is_serious()]
+    if errors:
+        raise ImproperlyConfigured("; ".join(f"({e.id}) {e.msg} {e.hint or ''}".strip() for e in errors))

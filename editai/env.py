@@ -67,3 +67,19 @@ def env_list(name: str, default: list[str] | None = None) -> list[str]:
     if raw is None:
         return list(default or [])
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+_SECONDS_PER_UNIT = {"": 1, "s": 1, "m": 60, "min": 60, "h": 3600, "d": 86400}
+
+
+def env_seconds(name: str, default: int) -> int:
+    """A duration: whole seconds (`900`) or with a unit (`900s`, `15m`, `1h`, `1d`)."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    value = raw.strip().lower()
+    number = value.rstrip("abcdefghijklmnopqrstuvwxyz")
+    unit = value[len(number) :]
+    if not number.isdigit() or unit not in _SECONDS_PER_UNIT or int(number) < 1:
+        raise ImproperlyConfigured(f"{name} must be a duration such as 900, 900s, 15m or 1h, got {raw!r}")
+    return int(number) * _SECONDS_PER_UNIT[unit]

@@ -10,15 +10,35 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from editai.env import env_bool, env_float, env_int, env_list, env_str
+from editai.env import env_bool, env_decimal, env_float, env_int, env_list, env_seconds, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 DEBUG = env_bool("EDITAI_DEBUG", False)
-# The local default key is fine for a laptop and refused nowhere; production sets its own.
-SECRET_KEY = env_str("EDITAI_SECRET_KEY", "editai-local-development-key-change-me-in-production")
+# The local default key is fine for a laptop; with DEBUG off the system check editai.E001 refuses
+# to start (runserver, qcluster, gunicorn) until EDITAI_SECRET_KEY is set.
+DEV_SECRET_KEY = "editai-local-development-key-change-me-in-production"  # noqa: S105
+SECRET_KEY = env_str("EDITAI_SECRET_KEY", DEV_SECRET_KEY)
 ALLOWED_HOSTS = env_list("EDITAI_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("EDITAI_CSRF_TRUSTED_ORIGINS", [])
+
+# HTTPS, off by default for plain-http local runs; .env.production.example turns it all on and
+# `manage.py check --deploy` says what is missing. Load balancers may probe health over plain http.
+SECURE_SSL_REDIRECT = env_bool("EDITAI_SECURE_SSL_REDIRECT", False)
+SECURE_REDIRECT_EXEMPT = [r"^api/v1/health/$"]
+SECURE_HSTS_SECONDS = env_int("EDITAI_SECURE_HSTS_SECONDS", 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("EDITAI_SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("EDITAI_SECURE_HSTS_PRELOAD", False)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("EDITAI_SECURE_COOKIES", False)
+# Behind a TLS-terminating proxy: the header it sets and the value meaning https, e.g.
+# HTTP_X_FORWARDED_PROTO,https. Only when that proxy overwrites the header a client sent.
+_PROXY_SSL_HEADER = env_list("EDITAI_SECURE_PROXY_SSL_HEADER", [])
+if _PROXY_SSL_HEADER and len(_PROXY_SSL_HEADER) != 2:
+    raise ImproperlyConfigured("EDITAI_SECURE_PROXY_SSL_HEADER must be HEADER,value, e.g. HTTP_X_FORWARDED_PROTO,https")
+SECURE_PROXY_SSL_HEADER = (_PROXY_SSL_HEADER[0], _PROXY_SSL_HEADER[1]) if _PROXY_SSL_HEADER else None
+# Full health details (paths, disk, queue, versions) for staff or with this X-Health-Token; an
+# anonymous probe only learns whether the service is up. Empty: no token opens them.
+HEALTH_TOKEN = env_str("EDITAI_HEALTH_TOKEN")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -111,6 +131,13 @@ MEDIA_ROOT = Path(env_str("EDITAI_MEDIA_ROOT", str(BASE_DIR / ".var" / "media"))
 MEDIA_URL = "media/"
 TEMP_ROOT = Path(env_str("EDITAI_TEMP_ROOT", str(BASE_DIR / ".var" / "tmp")))
 UPLOAD_MAX_BYTES = env_int("EDITAI_UPLOAD_MAX_BYTES", 2 * 1024**3, minimum=1)
+# Bounded work in a request: an upload is refused (400) above these, before anything is kept.
+MAX_SOURCE_SECONDS = env_float("EDITAI_MAX_SOURCE_SECONDS", 3 * 3600.0)
+if MAX_SOURCE_SECONDS <= 0:
+    raise ImproperlyConfigured(f"EDITAI_MAX_SOURCE_SECONDS must be positive, got {MAX_SOURCE_SECONDS}")
+MAX_SOURCE_PIXELS = env_int("EDITAI_MAX_SOURCE_PIXELS", 3840 * 2160, minimum=1)
+# JSON (and urlencoded form) request bodies above this answer 413; multipart uploads have their own limit.
+MAX_JSON_BYTES = env_int("EDITAI_MAX_JSON_BYTES", 1024**2, minimum=1)
 # Uploads stream to disk above this size instead of being held in memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024**2
 FILE_UPLOAD_TEMP_DIR = None
@@ -177,10 +204,32 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": env_int("EDITAI_PAGE_SIZE", 50, minimum=1),
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # Bodies capped at MAX_JSON_BYTES (413) and free of NUL characters (400), for every view.
+    "DEFAULT_PARSER_CLASSES": [
+        "profiles.parsers.JSONParser",
+        "profiles.parsers.FormParser",
+        "profiles.parsers.MultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "editai.schema.EditAIAutoSchema",
     "EXCEPTION_HANDLER": "editai.exceptions.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"auth": env_str("EDITAI_AUTH_THROTTLE", "30/min")},
+    # Requests per client address to the auth endpoints, and registrations per client address.
+    "DEFAULT_THROTTLE_RATES": {
+        "auth": env_str("EDITAI_AUTH_THROTTLE", "30/min"),
+        "register": env_str("EDITAI_THROTTLE_REGISTER", "30/hour"),
+    },
+    # The client address of every limit: the peer's address, unless the install sits behind this
+    # many proxies of its own (then X-Forwarded-For as they append it; a client's own is ignored).
+    "NUM_PROXIES": env_int("EDITAI_NUM_PROXIES", 0, minimum=0),
 }
+
+# Failed logins (token endpoint, admin and browsable API logins), per account and per client
+# address: after LOGIN_FAILURES within the window, 429 until it passes (profiles.login_guard).
+LOGIN_FAILURES = env_int("EDITAI_LOGIN_FAILURES", 10, minimum=1)
+LOGIN_WINDOW_SECONDS = env_seconds("EDITAI_LOGIN_WINDOW", 15 * 60)
+AUTHENTICATION_BACKENDS = ["profiles.login_guard.LoginGuardBackend"]
+REGISTRATION = env_str("EDITAI_REGISTRATION", "open").strip().lower()
+if REGISTRATION not in ("open", "closed"):
+    raise ImproperlyConfigured(f"EDITAI_REGISTRATION must be open or closed, got {REGISTRATION!r}")
 
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env_int("EDITAI_JWT_ACCESS_MINUTES", 15, minimum=1)),
@@ -202,6 +251,15 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # Generation runs unscoped wherever it runs (the view, the command, `check --deploy`).
+    "DEFAULT_GENERATOR_CLASS": "editai.schema.EditAISchemaGenerator",
+    # Choice sets used under one field name in several places get one stable name each.
+    "ENUM_NAME_OVERRIDES": {
+        "PublicationTypeEnum": "publishing.models.PublicationType",
+        "AnalysisProviderEnum": "library.providers.analysis.PROVIDERS",
+        "JobOriginEnum": "library.models.jobs.JobOrigin",
+        "SegmentOriginEnum": "library.models.projects.SegmentOrigin",
+    },
     # Swagger UI served from this install (no CDN: it must work offline).
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -226,6 +284,20 @@ if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
 else:
     Q_CLUSTER["orm"] = "default"
+# One cache that every web process and worker shares (login limits, throttles, provider answers):
+# the database by default (profiles migration 0004 creates its table), Redis with REDIS_URL.
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "editai_cache",
+            # Culling at Django's default 300 rows would let a flood of names evict the counts.
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    }
+CACHES["default"]["KEY_PREFIX"] = "editai"
 
 # Providers. Local ones are the defaults when no key is set.
 GEMINI_API_KEY = env_str("GEMINI_API_KEY")
@@ -244,6 +316,9 @@ ELEVENLABS_BASE_URL = env_str("ELEVENLABS_BASE_URL")
 ELEVENLABS_TIMEOUT = env_float("ELEVENLABS_TIMEOUT", 120.0)  # seconds per HTTP call
 ELEVENLABS_MODEL = env_str("ELEVENLABS_MODEL", "eleven_multilingual_v2")
 ELEVENLABS_VOICE_ID = env_str("ELEVENLABS_VOICE_ID", "JBFqnCBsd6RMkjVDRZzb")  # a stock voice
+# Seconds a provider call made while answering an HTTP request may take in all (a profile's
+# voice list, the subscription figures in the admin): one attempt, then 502.
+PROVIDER_REQUEST_TIMEOUT = env_float("EDITAI_PROVIDER_REQUEST_TIMEOUT", 10.0)
 ESPEAK_BINARY = env_str("EDITAI_ESPEAK", "espeak-ng")
 ESPEAK_VOICE = env_str("EDITAI_ESPEAK_VOICE", "en-us")
 # Postiz (per profile URL and key). POST /posts is throttled per organization and hour by
@@ -252,6 +327,9 @@ POSTIZ_TIMEOUT = env_float("EDITAI_POSTIZ_TIMEOUT", 30.0)
 POSTIZ_POSTS_PER_HOUR = env_int("EDITAI_POSTIZ_POSTS_PER_HOUR", 30, minimum=1)
 POSTIZ_RATE_WINDOW_SECONDS = env_float("EDITAI_POSTIZ_RATE_WINDOW_SECONDS", 3600.0)
 POSTIZ_INTEGRATIONS_CACHE_SECONDS = env_int("EDITAI_POSTIZ_INTEGRATIONS_CACHE_SECONDS", 300, minimum=0)
+# URLs a tenant gives (Postiz, webhooks) must resolve to public addresses (profiles/outbound.py);
+# hosts or host:port listed here skip that check, e.g. a self-hosted Postiz on the LAN.
+OUTBOUND_ALLOWED_HOSTS = env_list("EDITAI_OUTBOUND_ALLOWED_HOSTS", [])
 FFMPEG_BINARY = env_str("EDITAI_FFMPEG", "ffmpeg")
 FFPROBE_BINARY = env_str("EDITAI_FFPROBE", "ffprobe")
 # Every ffmpeg call gets a timeout of BASE + FACTOR x the media's duration (seconds).
@@ -273,6 +351,17 @@ JOB_MAX_ATTEMPTS = env_int("EDITAI_JOB_MAX_ATTEMPTS", 3, minimum=1)
 JOB_RESEND_QUEUED_AFTER_SECONDS = env_float("EDITAI_JOB_RESEND_QUEUED_AFTER_SECONDS", 900.0 if REDIS_URL else 0.0)
 # Workspaces of jobs that no longer exist (and upload scratch space) older than this are swept.
 TEMP_ORPHAN_GRACE_SECONDS = env_int("EDITAI_TEMP_ORPHAN_GRACE_SECONDS", 900, minimum=0)
+# Fair queue: jobs of one profile running at once (a claim over it sends the job back to wait,
+# without holding a worker), and jobs a client started that may wait (429 above it).
+MAX_RUNNING_JOBS_PER_PROFILE = env_int("EDITAI_MAX_RUNNING_JOBS_PER_PROFILE", 2, minimum=1)
+MAX_QUEUED_JOBS_PER_PROFILE = env_int("EDITAI_MAX_QUEUED_JOBS_PER_PROFILE", 50, minimum=1)
+# A new profile's monthly budget in USD (empty: unlimited), so a fresh sign-up cannot spend the
+# install's provider keys without limit. The owner may change it afterwards.
+DEFAULT_MONTHLY_BUDGET_USD = (
+    env_decimal("EDITAI_DEFAULT_MONTHLY_BUDGET_USD", "25")
+    if env_str("EDITAI_DEFAULT_MONTHLY_BUDGET_USD", "25").strip()
+    else None
+)
 
 # Prices of the paid providers in USD, as strings (costs.pricing reads them as Decimal). Entries
 # keep their raw units, so a price change can be recomputed. EDITAI_PRICES_JSON is a JSON object

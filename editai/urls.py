@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.contrib.auth.views import LoginView
 from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularSwaggerView
 
 from editai import api, dashboard
 from library.urls import jobs_urlpatterns, library_urlpatterns, tts_urlpatterns
+from profiles.login_guard import login_guarded
 from profiles.urls import auth_urlpatterns
 from profiles.urls import urlpatterns as profile_urlpatterns
 
@@ -30,7 +32,14 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("api/schema/", api.SchemaView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    # The two session login forms, ahead of their apps' own routes: a locked login gets a 429.
+    path(
+        "api-auth/login/",
+        login_guarded(LoginView.as_view(template_name="rest_framework/login.html")),
+        name="api-auth-login",
+    ),
     path("api-auth/", include("rest_framework.urls")),
+    path("admin/login/", login_guarded(admin.site.login), name="admin-login"),
     path("admin/", admin.site.urls),
 ]
 

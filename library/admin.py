@@ -1,19 +1,37 @@
 """The library in the admin: read-mostly views for support staff, with links along
-project → clips → jobs → cost entries / publications, and the job actions (retry, cancel)."""
+project → clips → jobs → cost entries / publications, the job actions (retry, cancel), and
+cloned voices, which staff assign to the profile that may use them."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import Count, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.safestring import SafeString
 from django_q.models import Task
+from rest_framework.exceptions import APIException
 
-from library.models import Clip, ExportPreset, Job, Project, ProjectSegment, Segment, SourceVideo, VideoAnalysis
+from library.media.caption_style import StyleError, validate_style
+from library.models import (
+    Clip,
+    ClonedVoice,
+    ExportPreset,
+    Job,
+    Project,
+    ProjectSegment,
+    Segment,
+    SourceVideo,
+    VideoAnalysis,
+)
+from library.providers.tts import TTSError
 from library.services import jobs as job_services
-from profiles.admin import ProfileScopedAdmin, change_link, change_link_by_id, changelist_link, links
+from library.services import voices as voice_services
+from profiles.admin import ProfileScopedAdmin, change_link, change_link_by_id, changelist_link, links, profile_label
+from profiles.models import Profile
 from profiles.tenancy import profile_scope
 
 
@@ -95,8 +113,21 @@ class ProjectSegmentAdmin(ProfileScopedAdmin):
     readonly_fields = _all_fields(ProjectSegment)
 
 
+class ClipAdminForm(forms.ModelForm):
+    def clean_caption_style(self) -> Any:
+        # The same rules as the API (library.media.caption_style).
+        value = self.cleaned_data.get("caption_style")
+        if "caption_style" in self.changed_data:
+            try:
+                value = validate_style(value if value is not None else {})
+            except StyleError as exc:
+                raise forms.ValidationError(str(exc)) from None
+        return value
+
+
 @admin.register(Clip)
 class ClipAdmin(ProfileScopedAdmin):
+    form = ClipAdminForm
     list_display = ("__str__", "project", "variant_index", "status", "is_selected", "duration", "created_at", "related")
     list_filter = ("status", "is_selected", "layout", "created_at")
     search_fields = ("id", "project__name", "project__id", "script_text")
@@ -147,6 +178,8 @@ class JobAdmin(ProfileScopedAdmin):
                     done += 1
                 except job_services.JobStateConflict:
                     refused += 1
+                except APIException as exc:  # a retry over the budget (402) or the queued limit (429)
+                    self.message_user(request, f"Job {job.pk}: {exc.detail}", messages.ERROR)
         self.message_user(request, f"{label} {done} job(s); {refused} were not in a state that allows it.",
                           messages.SUCCESS if done else messages.WARNING)  # fmt: skip
 
@@ -178,3 +211,70 @@ class JobAdmin(ProfileScopedAdmin):
         if success is None:
             return changelist_link("django_q.ormq", "q2 queue")
         return change_link_by_id("django_q.success" if success else "django_q.failure", obj.q2_task_id, "q2 task")
+
+
+class ClonedVoiceForm(forms.ModelForm):
+    """The row's profile is not editable on the model (rows are stamped with their scope's):
+    here staff choose it (`owner`), and the voice must be one of the account's own, not a
+    stock voice."""
+
+    owner = forms.ModelChoiceField(
+        queryset=Profile.objects.select_related("user").order_by("name", "user__username"), label="Profile"
+    )
+
+    class Meta:
+        model = ClonedVoice
+        fields = ["provider", "voice_id", "name"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].label_from_instance = profile_label  # type: ignore[attr-defined]
+        if self.instance.profile_id:
+            self.fields["owner"].initial = self.instance.profile_id
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        provider, voice_id = data.get("provider"), data.get("voice_id")
+        if not provider or not voice_id or (self.instance.pk and "voice_id" not in self.changed_data):
+            return data
+        try:
+            found = voice_services.account_voice_get(provider=provider, voice_id=voice_id)
+        except (TTSError, ValueError) as exc:
+            raise forms.ValidationError(f"Could not check the voice: {getattr(exc, 'message', None) or exc}") from None
+        if found is None:
+            self.add_error("voice_id", f"The {provider} account has no voice {voice_id!r}.")
+        elif found.stock:
+            self.add_error("voice_id", f"{voice_id!r} is a stock voice: every profile may use it already.")
+        return data
+
+
+@admin.register(ClonedVoice)
+class ClonedVoiceAdmin(ProfileScopedAdmin):
+    """Clones are recorded for the profile that made them. Voices the account held before (or
+    got outside EditAI) belong to no profile, so nobody may use them, until staff assign them
+    here: the changelist lists them, each with a link that fills in the form."""
+
+    form = ClonedVoiceForm
+    change_list_template = "admin/library/clonedvoice/change_list.html"
+    list_display = ("name", "voice_id", "provider", "created_at")
+    list_filter = ("provider", "created_at")
+    search_fields = ("name", "voice_id", "profile__name", "profile__user__username")
+    fields = ("owner", "provider", "voice_id", "name")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return admin.ModelAdmin.has_add_permission(self, request)  # the base refuses adds to scoped rows
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return ("provider", "voice_id", "created_at") if obj is not None else ()
+
+    def save_model(self, request: HttpRequest, obj: ClonedVoice, form: Any, change: bool) -> None:
+        voice_services.cloned_voice_assign(voice=obj, profile=form.cleaned_data["owner"])
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+        extra = dict(extra_context or {}, elevenlabs=bool(settings.ELEVENLABS_API_KEY))
+        if extra["elevenlabs"]:
+            try:
+                extra["unowned_voices"] = voice_services.account_voices_unowned(provider="elevenlabs")
+            except TTSError as exc:
+                extra["unowned_error"] = exc.message
+        return super().changelist_view(request, extra)

@@ -1,18 +1,26 @@
 """Keyword B-roll: find where a segment's keyword is spoken (exact word first, then a fuzzy
-match such as a plural or another form of the same stem). Pure functions."""
+match such as a plural or another form of the same stem). Pure functions, in bounded time: the
+keywords are indexed once, each distinct spoken word is looked up once, and difflib only
+compares a spoken word with a few keyword words of the same first letters and a similar length."""
 
 from __future__ import annotations
 
 import difflib
 import re
 import unicodedata
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any
 
 FUZZY_MIN_RATIO = 0.86
 SUFFIXES = ("ies", "es", "s", "ing", "ed", "er", "ly")
 WORDS_PER_SECOND = 2.6  # a calm voiceover, for estimating times from a bare script
+MAX_MATCH_WORDS = 3000  # spoken words one match may read (~20 minutes of speech); the API refuses more
+FUZZY_CANDIDATES = 32  # keyword words one spoken word is compared with by difflib, at most
+WORD_MATCHES = 8  # keyword words one spoken word may stand for, best first
+BEAM = 16  # partly spoken keyword phrases followed at once from one position
 
 
 @dataclass(frozen=True)
@@ -52,43 +60,133 @@ def stem(word: str) -> str:
     return word
 
 
-def _similarity(spoken: str, keyword: str) -> tuple[float, bool]:
-    if spoken == keyword:
-        return 1.0, True
-    if stem(spoken) == stem(keyword):
-        return 0.9, False
-    ratio = difflib.SequenceMatcher(None, spoken, keyword).ratio()
-    return (ratio * 0.9, False) if ratio >= FUZZY_MIN_RATIO else (0.0, False)
+class _Node:
+    __slots__ = ("children", "keyword")
+
+    def __init__(self) -> None:
+        self.children: dict[str, _Node] = {}
+        self.keyword: tuple[int, str, str] | None = None  # (first seen at, segment id, keyword as written)
+
+
+class _Index:
+    """Every segment keyword in a trie of its normalised words, plus what a spoken word may
+    match: the same word, a word of the same stem, or a near spelling sharing its first two
+    letters and of a similar length (compared by difflib, at most FUZZY_CANDIDATES of them).
+    What a spoken word matches is worked out once per distinct word, so the cost grows with
+    the script plus the keywords, never with their product."""
+
+    def __init__(self, segments: Iterable[tuple[str, Sequence[str]]]) -> None:
+        self.root = _Node()
+        self.depth = 0
+        normalized: dict[str, str] = {}  # profiles repeat their keywords: normalise each word once
+        order = 0
+        for segment_id, kws in segments:
+            for keyword in kws:
+                words = keyword.split()
+                for word in words:
+                    if word not in normalized:
+                        normalized[word] = normalize(word)
+                parts = [normalized[w] for w in words if normalized[w]]
+                if not parts:
+                    continue
+                node = self.root
+                for part in parts:
+                    node = node.children.setdefault(part, _Node())
+                if node.keyword is None:  # the first segment holding a keyword wins its ties
+                    node.keyword = (order, str(segment_id), keyword)
+                    order += 1
+                self.depth = max(self.depth, len(parts))
+        stems: dict[str, list[str]] = defaultdict(list)
+        near: dict[tuple[str, int], list[str]] = defaultdict(list)
+        for part in sorted(set(normalized.values()) - {""}):
+            stems[stem(part)].append(part)
+            near[part[:2], len(part)].append(part)
+        self.stems, self.near = dict(stems), dict(near)
+        self.memo: dict[str, list[tuple[str, float, bool]]] = {}
+
+    def matches(self, spoken: str) -> list[tuple[str, float, bool]]:
+        """The keyword words `spoken` may stand for: (word, confidence, exact), best first."""
+        if spoken in self.memo:
+            return self.memo[spoken]
+        found: dict[str, tuple[float, bool]] = {}
+        for part in self.stems.get(stem(spoken), ()):
+            found[part] = (1.0, True) if part == spoken else (0.9, False)
+        compared = 0
+        for length in _near_lengths(len(spoken)):
+            for part in self.near.get((spoken[:2], length), ()):
+                if compared >= FUZZY_CANDIDATES:
+                    break
+                if part not in found:
+                    compared += 1
+                    matcher = difflib.SequenceMatcher(None, spoken, part)
+                    if matcher.quick_ratio() >= FUZZY_MIN_RATIO and (ratio := matcher.ratio()) >= FUZZY_MIN_RATIO:
+                        found[part] = (ratio * 0.9, False)
+        best = sorted(found.items(), key=lambda item: (-item[1][0], item[0]))[:WORD_MATCHES]
+        self.memo[spoken] = [(part, score, exact) for part, (score, exact) in best]
+        return self.memo[spoken]
+
+
+def _near_lengths(length: int) -> list[int]:
+    """Lengths a near spelling of a word of `length` letters may have, closest first: difflib's
+    ratio is at most 2 * min(len) / (sum of len), so the others cannot reach the bar (and no
+    word under 4 letters has a near spelling other than itself)."""
+    if length < 4:
+        return []
+    lengths = sorted(range(1, 2 * length + 1), key=lambda other: (abs(other - length), other))
+    return [other for other in lengths if 2 * min(length, other) / (length + other) >= FUZZY_MIN_RATIO]
+
+
+def _spoken_text(word: Any) -> str:
+    return getattr(word, "text", None) or getattr(word, "word", "")
+
+
+def _best_at(index: _Index, spoken: list[str], i: int) -> tuple[float, tuple[int, str, str], int, bool] | None:
+    """The best keyword spoken from word i on: (confidence, keyword, words it spans, exact).
+    Phrases are followed word by word through the trie, the BEAM best at a time."""
+    best = None
+    frontier = [(index.root, 1.0, True)]
+    for k in range(min(index.depth, len(spoken) - i)):
+        following = []
+        for node, confidence, exact in frontier:
+            for part, score, part_exact in index.matches(spoken[i + k]):
+                child = node.children.get(part)
+                if child is None:
+                    continue
+                here, here_exact = min(confidence, score), exact and part_exact
+                if child.keyword is not None and (best is None or (here, -child.keyword[0]) > (best[0], -best[1][0])):
+                    best = (here, child.keyword, k + 1, here_exact)
+                if child.children:
+                    following.append((child, here, here_exact))
+        following.sort(key=lambda item: -item[1])
+        frontier = following[:BEAM]
+        if not frontier:
+            break
+    return best
 
 
 def match_keywords(
     words: Sequence[Any], segments: Iterable[tuple[str, Sequence[str]]], *, min_gap: float = 0.0
 ) -> list[Match]:
-    """Where each segment keyword is spoken. `words` are timed (text/word, start, end);
-    `segments` are (segment id, keywords). A keyword of several words must be spoken in a row.
-    The best match wins at each moment; later matches closer than `min_gap` seconds to an
-    earlier one are dropped (two cut-ins cannot overlap)."""
-    spoken = [(normalize(getattr(w, "text", None) or getattr(w, "word", "")), w) for w in words]
-    found: list[Match] = []
-    for segment_id, keywords in segments:
-        for keyword in keywords:
-            parts = [normalize(p) for p in keyword.split() if normalize(p)]
-            if not parts:
-                continue
-            for i in range(len(spoken) - len(parts) + 1):
-                scores = [_similarity(spoken[i + k][0], parts[k]) for k in range(len(parts))]
-                confidence = min(s for s, _ in scores)
-                if confidence <= 0:
-                    continue
-                first, last = spoken[i][1], spoken[i + len(parts) - 1][1]
-                text = " ".join(
-                    getattr(spoken[i + k][1], "text", None) or spoken[i + k][1].word for k in range(len(parts))
-                )
-                found.append(Match(str(segment_id), keyword, text, float(first.start), float(last.end), confidence,
-                                   all(exact for _, exact in scores)))  # fmt: skip
-    found.sort(key=lambda m: (m.start, -m.confidence))
+    """Where each segment keyword is spoken. `words` are timed (text/word, start, end), the
+    first MAX_MATCH_WORDS of them read; `segments` are (segment id, keywords). A keyword of
+    several words must be spoken in a row. The best match wins at each moment (the first
+    segment holding it on a tie); later matches closer than `min_gap` seconds to an earlier
+    one are dropped (two cut-ins cannot overlap)."""
+    index = _Index(segments)
+    timed = list(islice(words, MAX_MATCH_WORDS))
+    spoken = [normalize(_spoken_text(w)) for w in timed]
+    found: list[tuple[Match, int]] = []
+    for i in range(len(spoken)):
+        best = _best_at(index, spoken, i)
+        if best is None:
+            continue
+        confidence, (order, segment_id, keyword), length, exact = best
+        first, last = timed[i], timed[i + length - 1]
+        text = " ".join(_spoken_text(w) for w in timed[i : i + length])
+        found.append((Match(segment_id, keyword, text, float(first.start), float(last.end), confidence, exact), order))
+    found.sort(key=lambda item: (item[0].start, -item[0].confidence, item[1]))
     chosen: list[Match] = []
-    for match in found:
+    for match, _ in found:
         if chosen and match.start < chosen[-1].start + max(min_gap, 1e-6):
             if match.start == chosen[-1].start and match.confidence > chosen[-1].confidence:
                 chosen[-1] = match

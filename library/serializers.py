@@ -5,6 +5,7 @@ from typing import Any
 from django.urls import reverse
 from rest_framework import serializers
 
+from library.media.caption_style import RULES, StyleError, validate_style
 from library.models import Job, SourceVideo
 
 
@@ -53,9 +54,23 @@ class JobSerializer(serializers.ModelSerializer):
         fields = [
             "id", "kind", "status", "progress", "error", "result", "params", "attempts", "max_attempts",
             "cancel_requested", "source_video", "worker", "download_url", "created_at", "started_at",
-            "finished_at", "heartbeat_at",
+            "finished_at", "heartbeat_at", "origin", "run_after",
         ]  # fmt: skip
         read_only_fields = fields
 
     def get_download_url(self, obj: Job) -> str | None:
         return _url(self, "job-download", obj.pk) if obj.output else None
+
+
+class CaptionStyleField(serializers.DictField):
+    """A caption style, checked key by key (library.media.caption_style); stored canonically."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("help_text", f"caption style; keys: {', '.join(RULES)} (colours #RRGGBB)")
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        try:
+            return validate_style(super().to_internal_value(data))
+        except StyleError as exc:
+            raise serializers.ValidationError(exc.detail) from None

@@ -9,8 +9,9 @@ from django.conf import settings
 from costs.services import budget_release_stale
 from library.jobs import runner
 from library.models import Job, JobStatus
-from library.services.jobs import jobs_requeue_stale
+from library.services.jobs import job_send, jobs_requeue_stale
 from library.services.temp import temp_sweep
+from library.services.voices import provider_voices_delete
 from profiles.tenancy import ScopeError, profile_scope, unscoped
 
 
@@ -33,8 +34,28 @@ def requeue_stale_jobs() -> str:
         )
     return (
         f"requeued {len(report.requeued)}, failed {len(report.failed)}, sent {len(report.resent)} again, "
-        f"released {released} reservation(s)"
+        f"woke {len(report.woken)}, released {released} reservation(s)"
     )
+
+
+def send_job(job_id: str) -> str:
+    """Fired by the one-off schedule of a job rescheduled for later (job_send_at): send it now,
+    unless it was cancelled or has run meanwhile."""
+    row = (
+        Job.all_objects.filter(pk=job_id, status=JobStatus.QUEUED, cancel_requested=False)
+        .values_list("profile_id", "kind")
+        .first()
+    )
+    if row is None:
+        return "skipped: not queued"
+    job_send(job_id=str(job_id), profile_id=str(row[0]), kind=row[1])
+    return "sent"
+
+
+def delete_cloned_voices(provider: str, voice_ids: list[str], attempt: int = 1) -> str:
+    """A deleted profile's clones, deleted at the provider (no scope: the profile is gone)."""
+    left = provider_voices_delete(provider=provider, voice_ids=voice_ids, attempt=attempt)
+    return f"deleted {len(voice_ids) - len(left)} {provider} voice(s), {len(left)} left"
 
 
 def cleanup_temp() -> str:

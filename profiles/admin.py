@@ -9,7 +9,9 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
+from django import forms
 from django.contrib import admin
+from django.contrib.admin.widgets import AdminURLFieldWidget
 from django.db import models
 from django.db.models import Field, Model, QuerySet
 from django.http import HttpRequest
@@ -20,6 +22,8 @@ from rest_framework_simplejwt.token_blacklist.admin import OutstandingTokenAdmin
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
 from profiles.models import Profile
+from profiles.outbound import OutboundURLError, is_web_url, outbound_url_validate
+from profiles.serializers import json_field_clean
 
 EMPTY = "—"
 
@@ -60,6 +64,27 @@ def change_link_by_id(model: str, pk: Any, text: str | None = None) -> SafeStrin
     except NoReverseMatch:
         return text or str(pk)
     return format_html('<a href="{}">{}</a>', url, text or str(pk))
+
+
+def external_link(url: str | None, text: str | None = None) -> SafeString | str:
+    """A link to a URL from outside (a post on a social network), only when it is http(s):
+    anything else (`javascript:`, `data:`) is shown as plain text, never as something to click."""
+    if not url:
+        return EMPTY
+    if not is_web_url(url):
+        return url  # the admin escapes plain strings
+    return format_html('<a href="{}" rel="noopener noreferrer" target="_blank">{}</a>', url, text or url)
+
+
+class WebURLWidget(AdminURLFieldWidget):
+    """The admin's URL input, whose "Currently:" link is drawn only for an http(s) value."""
+
+    def get_context(self, name: str, value: Any, attrs: Any) -> dict[str, Any]:
+        context = super().get_context(name, value, attrs)
+        if not is_web_url(value):
+            context["url_valid"] = False
+            context["widget"]["href"] = ""
+        return context
 
 
 def links(*items: SafeString | str) -> SafeString | str:
@@ -113,8 +138,32 @@ class ProfileScopedAdmin(admin.ModelAdmin):
         return change_link(obj.profile, profile_label(obj.profile)) if obj.profile_id else EMPTY
 
 
+class ProfileAdminForm(forms.ModelForm):
+    def clean_caption_style(self) -> Any:
+        # The same rules as the API: staff cannot write a style that would break a render either.
+        value = self.cleaned_data.get("caption_style")
+        if "caption_style" in self.changed_data:
+            try:
+                value = json_field_clean("caption_style", value if value is not None else {})
+            except ValueError as exc:
+                raise forms.ValidationError(str(exc)) from None
+        return value
+
+    def clean_postiz_api_url(self) -> str:
+        # The same rule as the API (profiles.services): staff cannot point a store at an
+        # internal address either, unless the operator allowed its host.
+        value = self.cleaned_data.get("postiz_api_url") or ""
+        if value and "postiz_api_url" in self.changed_data:
+            try:
+                outbound_url_validate(value)
+            except OutboundURLError as exc:
+                raise forms.ValidationError(str(exc)) from None
+        return value
+
+
 @admin.register(Profile)
 class ProfileAdmin(admin.ModelAdmin):
+    form = ProfileAdminForm
     list_display = ("name", "user", "is_default", "tts_provider", "postiz_key", "monthly_budget_usd", "created_at")
     list_filter = ("is_default", "tts_provider", "created_at")
     search_fields = ("name", "user__username", "user__email", "id")
@@ -130,7 +179,7 @@ class ProfileAdmin(admin.ModelAdmin):
         ("Postiz", {"fields": ("postiz_api_url", "postiz_key", "postiz_error", "postiz_checked_at")}),
         ("Dates", {"fields": ("created_at", "updated_at")}),
     )
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    formfield_overrides = {models.URLField: {"assume_scheme": "https", "widget": WebURLWidget}}
 
     @admin.display(description="Postiz key")
     def postiz_key(self, obj: Profile) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -14,6 +16,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from profiles import services
+from profiles.login_guard import RegisterThrottle, RegistrationOpen, login_locked_error, login_wait
 from profiles.models import Profile
 from profiles.serializers import (
     LogoutInputSerializer,
@@ -28,9 +31,14 @@ class _AuthThrottled:
     throttle_scope = "auth"
 
 
-class RegisterView(_AuthThrottled, APIView):
-    permission_classes = [AllowAny]
+class RegisterView(APIView):
+    """Open by default; EDITAI_REGISTRATION=closed answers 403. Throttled per client address
+    (EDITAI_THROTTLE_REGISTER) on top of the auth throttle."""
+
+    permission_classes = [RegistrationOpen]
     authentication_classes: list = []
+    throttle_classes = [ScopedRateThrottle, RegisterThrottle]
+    throttle_scope = "auth"
 
     @extend_schema(request=RegisterInputSerializer, responses={201: RegisterOutputSerializer})
     def post(self, request: Request) -> Response:
@@ -42,7 +50,16 @@ class RegisterView(_AuthThrottled, APIView):
 
 
 class TokenView(_AuthThrottled, TokenObtainPairView):
-    """Exchange `{username, password}` for `{access, refresh}`."""
+    """Exchange `{username, password}` for `{access, refresh}`. After EDITAI_LOGIN_FAILURES failed
+    logins of an account or from an address, 429 until EDITAI_LOGIN_WINDOW has passed."""
+
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        username = request.data.get("username") if isinstance(request.data, dict) else None
+        if isinstance(username, str):
+            wait = login_wait(request=request, username=username)
+            if wait is not None:
+                raise login_locked_error(wait)
+        return super().post(request, *args, **kwargs)
 
 
 class RefreshView(_AuthThrottled, TokenRefreshView):

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -8,6 +9,17 @@ from rest_framework import serializers
 from profiles.models import Profile
 
 User = get_user_model()
+
+
+# Rules for JSON fields that a higher layer owns (profiles cannot import the library): the
+# library registers the caption style's validator at startup (library.apps). Each takes the
+# value and returns it cleaned, or raises ValueError (with `.detail` per key, for the 400).
+JSON_FIELD_VALIDATORS: dict[str, Callable[[Any], Any]] = {}
+
+
+def json_field_clean(field: str, value: Any) -> Any:
+    validator = JSON_FIELD_VALIDATORS.get(field)
+    return validator(value) if validator is not None else value
 
 
 class ProfileSerializer(serializers.ModelSerializer):
@@ -53,7 +65,10 @@ class ProfileSerializer(serializers.ModelSerializer):
     def validate_caption_style(self, value: Any) -> Any:
         if not isinstance(value, dict):
             raise serializers.ValidationError("Must be a JSON object.")
-        return value
+        try:
+            return json_field_clean("caption_style", value)
+        except ValueError as exc:
+            raise serializers.ValidationError(getattr(exc, "detail", str(exc))) from None
 
 
 class UserSerializer(serializers.ModelSerializer):

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import logging
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import transaction
 
 from profiles.models import Profile
+from profiles.outbound import OutboundURLError, header_value_is_safe, outbound_url_validate
 
 logger = logging.getLogger(__name__)
 User = get_user_model()
@@ -32,8 +35,39 @@ PROFILE_FIELDS = (
 )
 
 
+# The library plugs in here (profiles cannot import it). VOICE_CHECKS(profile=...) refuse a voice
+# the profile may not use, inside its scope (a 400); PROFILE_DELETE_HOOKS(profile=...) run inside
+# the deletion's transaction and arrange, on commit, the deletion of what the profile owned at
+# a provider (its cloned voices).
+VOICE_CHECKS: list[Callable[..., None]] = []
+PROFILE_DELETE_HOOKS: list[Callable[..., None]] = []
+
+
 class CannotDeleteDefaultProfile(Exception):
     message = "Cannot delete default profile. Set another profile as default first."
+
+
+POSTIZ_KEY_UNUSABLE = (
+    "The Postiz API key can only contain printable ASCII characters (letters, digits, punctuation); "
+    "copy it again from Postiz."
+)
+
+
+def _postiz_settings_check(*, profile: Profile, fields: set[str]) -> None:
+    """What full_clean() cannot know: the URL must be one the install may call for a tenant
+    (profiles.outbound: public addresses only), the key one an HTTP header can carry. Checked
+    when they are set, so an unrelated edit never trips over a URL saved earlier (connecting to
+    it is checked again anyway)."""
+    errors = {}
+    if "postiz_api_url" in fields and profile.postiz_api_url:
+        try:
+            outbound_url_validate(profile.postiz_api_url)
+        except OutboundURLError as exc:
+            errors["postiz_api_url"] = [str(exc)]
+    if "postiz_api_key" in fields and not header_value_is_safe(profile.postiz_api_key or ""):
+        errors["postiz_api_key"] = [POSTIZ_KEY_UNUSABLE]
+    if errors:
+        raise ValidationError(errors)
 
 
 @transaction.atomic
@@ -52,11 +86,16 @@ def profile_create(*, user: Any, name: str, **fields: Any) -> Profile:
     unknown = set(fields) - set(PROFILE_FIELDS)
     if unknown:
         raise TypeError(f"unknown profile fields: {sorted(unknown)}")
+    # A budget unless the caller chose one (None included): a fresh sign-up cannot spend the
+    # install's provider keys without limit.
+    fields.setdefault("monthly_budget_usd", settings.DEFAULT_MONTHLY_BUDGET_USD)
     # Lock the user's row so two concurrent first profiles cannot both become the default.
     User.objects.select_for_update().filter(pk=user.pk).first()
     is_first = not Profile.objects.filter(user=user).exists()
     profile = Profile(user=user, name=name, is_default=is_first, **fields)
     profile.full_clean()
+    _postiz_settings_check(profile=profile, fields=set(fields))
+    _voice_check(profile=profile, fields=set(fields))
     profile.save()
     return profile
 
@@ -74,8 +113,17 @@ def profile_update(*, profile: Profile, data: dict[str, Any]) -> Profile:
         changed.append("postiz_error")
     if changed:
         profile.full_clean()
+        _postiz_settings_check(profile=profile, fields=set(changed))
+        _voice_check(profile=profile, fields=set(changed))
         profile.save(update_fields=[*changed, "updated_at"])
     return profile
+
+
+def _voice_check(*, profile: Profile, fields: set[str]) -> None:
+    """The profile's voice, when it or the provider changes: one of the profile's voices."""
+    if profile.tts_voice_id and {"tts_voice_id", "tts_provider"} & fields:
+        for check in VOICE_CHECKS:
+            check(profile=profile)
 
 
 @transaction.atomic
@@ -95,6 +143,8 @@ def profile_delete(*, profile: Profile) -> None:
     if locked.is_default:
         raise CannotDeleteDefaultProfile(CannotDeleteDefaultProfile.message)
     profile_id = str(profile.pk)
+    for hook in PROFILE_DELETE_HOOKS:
+        hook(profile=locked)
     locked.delete()
     transaction.on_commit(lambda: profile_files_delete(profile_id=profile_id))
 

@@ -7,10 +7,9 @@ from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
-from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from profiles.admin import EMPTY, ProfileScopedAdmin, change_link, links
+from profiles.admin import EMPTY, ProfileScopedAdmin, change_link, external_link, links
 from publishing.models import PostizCall, Publication
 
 
@@ -24,7 +23,11 @@ class PublicationAdmin(ProfileScopedAdmin):
     search_fields = ("id", "group", "postiz_post_id", "integration_id", "integration_name", "caption")
     list_select_related = ("profile", "profile__user", "clip")
     date_hierarchy = "created_at"
-    readonly_fields = ["related", *(f.name for f in Publication._meta.concrete_fields)]
+    # release_url comes from Postiz: shown only through external_link() (http(s) links only).
+    exclude = ["release_url"]
+    readonly_fields = [
+        "related", "release", *(f.name for f in Publication._meta.concrete_fields if f.name != "release_url")
+    ]  # fmt: skip
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -35,7 +38,7 @@ class PublicationAdmin(ProfileScopedAdmin):
 
     @admin.display(description="Release URL")
     def release(self, obj: Publication) -> SafeString | str:
-        return format_html('<a href="{}" rel="noreferrer">open</a>', obj.release_url) if obj.release_url else EMPTY
+        return external_link(obj.release_url, "open")
 
     @admin.display(description="Related")
     def related(self, obj: Publication) -> SafeString | str:

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-from library.jobs.registry import JobError, job_kind
+from django.utils.dateparse import parse_datetime
+
+from library.jobs.registry import JobDeferred, JobError, job_kind
 from library.jobs.runner import JobContext
+from library.models import JobOrigin
+from library.services.jobs import job_create
 from profiles.models import Profile
 from publishing.models import Publication
 from publishing.postiz import PostizError
 from publishing.services import postiz, submit
 from publishing.services.publications import publication_create_rows_for_clips
+
+logger = logging.getLogger(__name__)
 
 
 def _failed(job: Any, error: str) -> None:
@@ -42,7 +49,17 @@ def publish(ctx: JobContext) -> dict[str, Any]:
 
 
 def one_click_publisher(ctx: JobContext, clips: list[Any], publish: dict[str, Any]) -> list[str]:
-    """one-click's last step: queue and submit every rendered clip on the chosen integrations."""
+    """one-click's last step: queue and submit every rendered clip on the chosen integrations.
+    When Postiz's rate limit makes it wait, the rest goes to a publish job of its own, sent at
+    the slot: rescheduling one-click itself would render everything again."""
+    when = publish.get("scheduled_at")
+    if isinstance(when, str):  # the job's params are JSON: the schedule comes back as ISO 8601 text
+        publish = {**publish, "scheduled_at": parse_datetime(when)}
     groups = publication_create_rows_for_clips(clips=clips, job=ctx.job, **publish)
-    publish_groups(ctx, groups)
+    try:
+        publish_groups(ctx, groups)
+    except JobDeferred as wait:
+        follow_up = job_create(kind="publish", params={"groups": groups}, origin=JobOrigin.SYSTEM, run_after=wait.until)
+        Publication.objects.filter(group__in=groups).update(job=follow_up)
+        logger.info("one-click %s: publishing continues in job %s at %s", ctx.job.pk, follow_up.pk, wait.until)
     return [str(pk) for pk in Publication.objects.filter(group__in=groups).values_list("pk", flat=True)]

@@ -9,6 +9,7 @@ from typing import Any
 
 import freezegun
 import pytest
+from django.core.cache import cache
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
@@ -20,6 +21,15 @@ PASSWORD = "correct-horse-battery"
 # SDKs built on pydantic (elevenlabs, google-genai) load modules lazily; a frozen clock must not
 # reach into them, or their schema generation trips over FakeDatetime and the freeze leaks.
 freezegun.configure(extend_ignore_list=["elevenlabs", "google", "pydantic", "pydantic_core", "httpx"])
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> Any:
+    """The test settings' in-memory cache starts empty for every test: login-failure counts,
+    throttles and cached provider answers never carry over from one test to the next."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 def api_client_for(user: Any, profile: Any = None) -> APIClient:

@@ -20,11 +20,20 @@ MEDIA_ROOT = Path(os.environ.get("EDITAI_TEST_MEDIA_ROOT") or _ROOT / "media")
 TEMP_ROOT = Path(os.environ.get("EDITAI_TEST_TEMP_ROOT") or _ROOT / "tmp")
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only; tests use no real secrets
-REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"auth": "100000/min"}}
+REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"auth": "100000/min", "register": "100000/min"}}
 FIELD_ENCRYPTION_KEYS = ["2bVHcKTWzv2K7d3rXhOzzq-0eFVEXCOmrB8MQqjCOlA="]
+# Not the development key: with DEBUG off (as under pytest) that one stops qcluster and gunicorn
+# (editai.E001), and the tests start both.
+SECRET_KEY = "editai-test-suite-key-4Jc9XqzV2mLr7TtW0pNh8sYd3bKf6uGe"
+# Each process its own in-memory cache (tests clear it); the database cache is tested apart.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The fake Postiz listens on 127.0.0.1; tests that prove the SSRF refusals empty this list.
+OUTBOUND_ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 
 # Separate test databases for runs that share one PostgreSQL (pytest-xdist adds _gwN).
-DATABASES["default"]["TEST"] = {"NAME": os.environ.get("EDITAI_TEST_DB", "test_editai")}  # noqa: F405
+# Without EDITAI_TEST_DB the name follows EDITAI_DB_NAME, so two checkouts' runs never share one.
+_test_db = os.environ.get("EDITAI_TEST_DB") or f"test_{DATABASES['default']['NAME']}"  # noqa: F405
+DATABASES["default"]["TEST"] = {"NAME": _test_db}  # noqa: F405
 if os.environ.get("EDITAI_TEST_WORKER_DB"):
     DATABASES["default"]["NAME"] = os.environ["EDITAI_TEST_WORKER_DB"]  # noqa: F405
 Q_CLUSTER = {**Q_CLUSTER, "poll": 0.1, "workers": 2}  # noqa: F405

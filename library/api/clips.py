@@ -12,10 +12,11 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from library import keywords
 from library.api.streaming import serve_stored
 from library.media import captions
 from library.models import Clip, ClipStatus, OriginalAudio
-from library.serializers import JobSerializer, _url
+from library.serializers import CaptionStyleField, JobSerializer, _url
 from library.services import clips as clip_services
 from library.services import rendering
 from profiles.api import ProfileScopedViewSet, ScopedRelatedField
@@ -50,7 +51,7 @@ class ClipSerializer(serializers.ModelSerializer):
 
 class ContentSerializer(serializers.Serializer):
     script_text = serializers.CharField(max_length=5000, required=False, allow_blank=True)
-    caption_style = serializers.DictField(required=False)
+    caption_style = CaptionStyleField(required=False)
     voice_id = serializers.CharField(max_length=100, required=False, allow_blank=True)
     original_audio = serializers.ChoiceField(choices=OriginalAudio.choices, required=False)
     srt = serializers.CharField(max_length=100_000, required=False, allow_blank=True, source="srt_text",
@@ -58,8 +59,11 @@ class ContentSerializer(serializers.Serializer):
     layout = serializers.ChoiceField(choices=["pad", "crop"], required=False)
 
     def validate_srt(self, value: str) -> str:
-        if value.strip() and not captions.words_from_srt_safe(value):
+        words = captions.words_from_srt_safe(value) if value.strip() else None
+        if words == []:
             raise serializers.ValidationError("Not a usable SRT (no timed text found).")
+        if words and len(words) > keywords.MAX_MATCH_WORDS:  # b-roll matching reads that many at most
+            raise serializers.ValidationError(f"At most {keywords.MAX_MATCH_WORDS} words (this has {len(words)}).")
         return value
 
 

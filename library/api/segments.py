@@ -99,11 +99,13 @@ class SegmentViewSet(
         form.is_valid(raise_exception=True)
         data = form.validated_data
         if data.get("srt", "").strip():
-            words, timing = captions.words_from_srt_safe(data["srt"]), "srt"
+            words, timing, field = captions.words_from_srt_safe(data["srt"]), "srt", "srt"
             if not words:
                 raise ValidationError({"srt": "Not a usable SRT (no timed text found)."})
         else:
-            words, timing = keywords.estimate_words(data["script_text"]), "estimated"
+            words, timing, field = keywords.estimate_words(data["script_text"]), "estimated", "script_text"
+        if len(words) > keywords.MAX_MATCH_WORDS:  # bounded work per request
+            raise ValidationError({field: f"At most {keywords.MAX_MATCH_WORDS} words (this has {len(words)})."})
         rows = self.get_queryset().exclude(keywords=[]).values_list("pk", "keywords", "source_video_id")
         videos = {str(pk): str(video) for pk, _, video in rows}
         matches = keywords.match_keywords(words, [(pk, kws) for pk, kws, _ in rows], min_gap=data["broll_seconds"])

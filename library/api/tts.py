@@ -6,27 +6,22 @@ import uuid
 from pathlib import Path
 
 from django.conf import settings
+from django.http import QueryDict
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import APIException, ValidationError
-from rest_framework.parsers import JSONParser
+from rest_framework.exceptions import UnsupportedMediaType, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from library.api.uploads import StreamingMultiPartParser
 from library.jobs.workspace import workspace
-from library.providers.tts import PROVIDERS, TTSError, get_tts_provider
+from library.providers.tts import PROVIDERS, TTSError
 from library.serializers import JobSerializer
-from library.services import rendering
-from profiles.services import profile_update
+from library.services import rendering, voices
+from library.services.voices import ProviderUnavailable
 from profiles.tenancy import current_profile
-
-
-class ProviderUnavailable(APIException):
-    status_code = 502
-    default_code = "provider_unavailable"
 
 
 class VoiceSerializer(serializers.Serializer):
@@ -50,25 +45,15 @@ class CloneSerializer(serializers.Serializer):
     files = serializers.ListField(child=serializers.FileField(), min_length=1, max_length=25)
 
 
-def _provider(name: str | None) -> object:
-    try:
-        return get_tts_provider(name or rendering.tts_provider_name())
-    except ValueError as exc:
-        raise ValidationError({"provider": str(exc)}) from None
-    except TTSError as exc:  # a provider this install cannot use (ElevenLabs without a key)
-        raise ValidationError({"provider": exc.message}) from None
-
-
 class VoicesView(APIView):
+    """The voices this profile may use: the provider's stock voices and the profile's own clones
+    (never another profile's). `?provider=` defaults to the profile's."""
+
     @extend_schema(parameters=[OpenApiParameter("provider", OpenApiTypes.STR, enum=list(PROVIDERS))],
                    responses=VoiceSerializer(many=True))  # fmt: skip
     def get(self, request: Request) -> Response:
-        provider = _provider(request.query_params.get("provider"))
-        try:
-            voices = provider.voices()  # type: ignore[attr-defined]
-        except TTSError as exc:
-            raise ProviderUnavailable(exc.message) from None
-        return Response(VoiceSerializer(voices, many=True).data)
+        provider = request.query_params.get("provider") or ""
+        return Response(VoiceSerializer(voices.voice_list(provider=provider), many=True).data)
 
 
 class GenerateView(APIView):
@@ -84,15 +69,23 @@ class GenerateView(APIView):
 
 class CloneVoiceView(APIView):
     """ElevenLabs instant voice cloning from audio samples (multipart `files`, `name`). The new
-    voice becomes the profile's voice."""
+    voice is this profile's own (no other profile can list or use it) and becomes its voice."""
 
-    parser_classes = [StreamingMultiPartParser, JSONParser]
+    parser_classes = [StreamingMultiPartParser]
 
     @extend_schema(request={"multipart/form-data": CloneSerializer}, responses={201: VoiceSerializer})
     def post(self, request: Request) -> Response:
         if not settings.ELEVENLABS_API_KEY:
             raise ValidationError({"detail": "Voice cloning needs ElevenLabs: set ELEVENLABS_API_KEY."})
-        form = CloneSerializer(data={**request.data.dict(), "files": request.FILES.getlist("files")})
+        try:
+            data = request.data
+        except UnsupportedMediaType:  # a JSON body, say: it cannot carry audio files
+            raise UnsupportedMediaType(
+                request.content_type,
+                detail="Send the samples as multipart/form-data: a `name` and one or more `files`.",
+            ) from None
+        fields = data.dict() if isinstance(data, QueryDict) else {}  # no body at all: {}
+        form = CloneSerializer(data={**fields, "files": request.FILES.getlist("files")})
         form.is_valid(raise_exception=True)
         profile = current_profile()
         with workspace(profile.pk, uuid.uuid4()) as scratch:
@@ -104,12 +97,11 @@ class CloneVoiceView(APIView):
                         out.write(chunk)
                 samples.append(path)
             try:
-                voice = get_tts_provider("elevenlabs").clone_voice(  # type: ignore[attr-defined]
+                voice = voices.voice_clone(
                     name=form.validated_data["name"], samples=samples, description=form.validated_data["description"]
                 )
             except TTSError as exc:
                 if exc.retryable or (exc.status or 400) >= 500:
                     raise ProviderUnavailable(exc.message) from None
                 raise ValidationError({"files": exc.message}) from None
-        profile_update(profile=profile, data={"tts_voice_id": voice.id, "tts_provider": "elevenlabs"})
         return Response(VoiceSerializer(voice).data, status=status.HTTP_201_CREATED)

@@ -11,6 +11,8 @@ from django.http.multipartparser import MultiPartParserError
 from rest_framework.exceptions import APIException, ParseError
 from rest_framework.parsers import DataAndFiles, MultiPartParser
 
+from profiles.parsers import reject_nul
+
 
 class UploadTooLarge(APIException):
     status_code = 413
@@ -48,7 +50,7 @@ class _StrictNamesParser(DjangoMultiPartParser):
 
 class StreamingMultiPartParser(MultiPartParser):
     """Django's multipart parser with our handlers: the size limit, then a temporary file on
-    disk (never the whole upload in memory)."""
+    disk (never the whole upload in memory). Form fields obey the rule of every body: no NUL."""
 
     def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> DataAndFiles:
         request = parser_context["request"]
@@ -65,4 +67,5 @@ class StreamingMultiPartParser(MultiPartParser):
             data, files = parser.parse()
         except MultiPartParserError as exc:
             raise ParseError(f"Multipart form parse error - {exc}") from None
+        reject_nul(data)
         return DataAndFiles(data, files)

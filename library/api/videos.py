@@ -6,18 +6,18 @@ from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException, NotFound
-from rest_framework.parsers import JSONParser
+from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from library.api.streaming import serve_stored
 from library.api.uploads import StreamingMultiPartParser
-from library.media.probe import NotAVideo
+from library.media.probe import NotAVideo, SourceTooLarge
 from library.models import SourceVideo
 from library.serializers import SourceVideoSerializer, SourceVideoUpdateSerializer, SourceVideoUploadSerializer
 from library.services import videos as video_services
 from profiles.api import ProfileScopedViewSet
+from profiles.parsers import JSONParser
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ class SourceVideoViewSet(
         request={"multipart/form-data": SourceVideoUploadSerializer},
         responses={
             201: SourceVideoSerializer,
-            400: OpenApiResponse(description="bad form"),
+            400: OpenApiResponse(description="bad form, or a video over the length or picture size limits"),
             413: OpenApiResponse(description="too large"),
             415: OpenApiResponse(description="not a decodable video"),
         },
@@ -56,6 +56,9 @@ class SourceVideoViewSet(
                 name=form.validated_data.get("name", ""),
                 description=form.validated_data.get("description", ""),
             )
+        except SourceTooLarge as exc:
+            logger.info("upload refused: %s", exc.message)
+            raise ValidationError({"file": [f"Too large: {exc.message}."]}) from None
         except NotAVideo as exc:
             logger.info("upload refused: %s", exc.message)
             raise UnsupportedVideo(f"Not a usable video: {exc.message}.") from None

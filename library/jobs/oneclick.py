@@ -57,6 +57,7 @@ def one_click(ctx: JobContext) -> dict[str, Any]:
                 selection={"mode": "best", "analysis": str(analysis.pk), "variant": n},
                 duration=round(selection.total(cuts), 3),
                 script_text=params.get("script_text", ""),
+                voice_id=params.get("voice_id", ""),
                 caption_style=params.get("caption_style") or {},
                 status=ClipStatus.RENDERING,
             )  # fmt: skip

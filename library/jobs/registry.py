@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -14,6 +15,17 @@ _ON_FAILURE: dict[str, FailureHook] = {}
 
 class JobError(Exception):
     """A job failed for a reason the user should read (shown as the job's error)."""
+
+
+class JobDeferred(Exception):
+    """Raised by a handler that must wait for something outside it (a Postiz rate-limit slot):
+    the job goes back to the queue until `until`, without holding a worker meanwhile. What it
+    did so far must be saved where its next run finds it."""
+
+    def __init__(self, until: datetime, reason: str) -> None:
+        super().__init__(reason)
+        self.until = until
+        self.reason = reason
 
 
 def job_kind(name: str, *, on_failure: FailureHook | None = None) -> Callable[[Handler], Handler]:

@@ -17,6 +17,7 @@ from library.models import Clip, ClipStatus, ProjectSegment, Segment
 from library.presets import preset_get
 from library.providers.tts import TTSError, get_tts_provider
 from library.selection import Candidate, Cut
+from library.services.voices import tts_provider_name, voice_refusal
 from profiles.models import Profile
 
 TAIL = 0.5  # seconds of picture after the voice ends
@@ -79,10 +80,13 @@ def render_clip(ctx: JobContext, clip: Clip, *, preset_name: str, broll: bool, b
         info["captions"] = "srt"
     elif clip.script_text.strip():
         settings = profile.tts_settings or {}
+        voice_id = clip.voice_id or profile.tts_voice_id or None
+        if refusal := voice_refusal(provider=tts_provider_name(profile), voice_id=voice_id):
+            raise JobError(f"Voiceover failed: {refusal}")
         try:
             speech = get_tts_provider(profile.tts_provider or None).synthesize(
-                text=clip.script_text, out_dir=folder, voice_id=clip.voice_id or profile.tts_voice_id or None,
-                model=settings.get("model"), voice_settings=settings.get("voice_settings"), job_id=ctx.job.pk,
+                text=clip.script_text, out_dir=folder, voice_id=voice_id, model=settings.get("model"),
+                voice_settings=settings.get("voice_settings"), job_id=ctx.job.pk,
             )  # fmt: skip
         except TTSError as exc:
             raise JobError(f"Voiceover failed: {exc.message}") from None

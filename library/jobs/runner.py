@@ -1,5 +1,10 @@
 """Carries out one job: claim it, keep its heartbeat, run its kind's handler in a workspace,
-record the outcome. Called by library.tasks.run_job inside the job's profile scope."""
+record the outcome. Called by library.tasks.run_job inside the job's profile scope.
+
+The claim is where the fair queue is enforced: a job over its profile's running limit, or one
+whose profile should yield to a less busy one, is deferred (it stays queued, out of the broker)
+and the worker is free at once; whoever frees a slot wakes the fairest deferred job.
+"""
 
 from __future__ import annotations
 
@@ -15,15 +20,19 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import Count, F
 from django.utils import timezone
 
 from costs.services import budget_commit, budget_release
 from library import storage
-from library.jobs.registry import JobError, get_handler, run_failure_hook
+from library.jobs.errors import job_error_public
+from library.jobs.registry import JobDeferred, JobError, get_handler, run_failure_hook
 from library.jobs.workspace import workspace
 from library.media import ffmpeg as ff
 from library.models import Job, JobStatus
+from library.services.jobs import job_send_at, jobs_wake_deferred
+from profiles.models import Profile
+from profiles.tenancy import current_profile_id
 
 logger = logging.getLogger(__name__)
 
@@ -126,21 +135,76 @@ class JobContext:
         self.output = _Output(path=path, name=name)
 
 
-def _claim(job_id: Any) -> int | None:
-    """queued -> running, atomically. Returns the attempt number, or None if someone else has it
-    (a second delivery of the same task does nothing)."""
-    now = timezone.now()
-    claimed = Job.objects.filter(pk=job_id, status=JobStatus.QUEUED, cancel_requested=False).update(
-        status=JobStatus.RUNNING,
-        attempts=F("attempts") + 1,
-        started_at=now,
-        heartbeat_at=now,
-        worker=worker_name(),
-        error="",
+@dataclass(frozen=True)
+class Claim:
+    attempt: int | None  # None: not claimed, and `outcome` says why
+    outcome: str = "claimed"
+
+
+def _yield_reason(profile_id: Any, running: int, now: Any) -> str:
+    """Why a job of this profile, which runs `running` jobs, should not start now ("" if it may).
+    Over the limit it waits; under it, it still yields while another profile with fewer jobs
+    running has one ready to go, so one profile flooding the queue cannot keep every worker."""
+    limit = settings.MAX_RUNNING_JOBS_PER_PROFILE
+    if running >= limit:
+        return f"the profile already runs {running} job(s), its limit"
+    if running == 0:
+        return ""
+    # Across profiles (all_objects): a scheduling decision; nothing of theirs leaves this function.
+    ready = (
+        Job.all_objects.filter(status=JobStatus.QUEUED, deferred=False, cancel_requested=False)
+        .exclude(profile_id=profile_id)
+        .exclude(run_after__gt=now)
+        .values_list("profile_id", flat=True)
+        .distinct()
     )
-    if claimed != 1:
-        return None
-    return Job.objects.values_list("attempts", flat=True).get(pk=job_id)
+    others = set(ready)
+    if not others:
+        return ""
+    busy = dict(
+        Job.all_objects.filter(status=JobStatus.RUNNING, profile_id__in=others)
+        .values("profile_id").annotate(n=Count("pk")).values_list("profile_id", "n")
+    )  # fmt: skip
+    if any(busy.get(other, 0) < running for other in others):
+        return "another profile with fewer jobs running goes first"
+    return ""
+
+
+def claim(job_id: Any) -> Claim:
+    """queued -> running, atomically, within the fair queue's limits. A second delivery of the
+    same task does nothing; a job before its run_after is left for its schedule; a job that must
+    wait is deferred. Runs in the job's profile scope.
+
+    The profile's row is locked while counting and claiming, so two workers claiming jobs of one
+    profile at once are counted one after the other and cannot both take the last slot."""
+    profile_id = current_profile_id()
+    now = timezone.now()
+    with transaction.atomic():
+        Profile.objects.select_for_update().filter(pk=profile_id).values_list("pk", flat=True).first()
+        job = Job.objects.filter(pk=job_id).values("status", "cancel_requested", "run_after").first()
+        if job is None or job["status"] != JobStatus.QUEUED or job["cancel_requested"]:
+            return Claim(None, "not queued")
+        if job["run_after"] is not None and job["run_after"] > now:
+            return Claim(None, "not due yet")
+        reason = _yield_reason(profile_id, Job.objects.filter(status=JobStatus.RUNNING).count(), now)
+        if reason:
+            Job.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(deferred=True, updated_at=now)
+            return Claim(None, f"deferred: {reason}")
+        # Still conditional: a cancel does not take the profile's lock.
+        claimed = Job.objects.filter(pk=job_id, status=JobStatus.QUEUED, cancel_requested=False).update(
+            status=JobStatus.RUNNING,
+            attempts=F("attempts") + 1,
+            started_at=now,
+            heartbeat_at=now,
+            worker=worker_name(),
+            error="",
+            deferred=False,
+            run_after=None,
+        )
+        if claimed != 1:
+            return Claim(None, "not queued")
+        attempt = Job.objects.values_list("attempts", flat=True).get(pk=job_id)
+    return Claim(attempt)
 
 
 def _finish(job_id: Any, attempt: int, **fields: Any) -> bool:
@@ -150,6 +214,7 @@ def _finish(job_id: Any, attempt: int, **fields: Any) -> bool:
 
 
 def _fail(job: Job, attempt: int, status: str, error: str) -> str:
+    error = job_error_public(error)  # shown to the profile (job, clip): no paths of this machine
     # One transaction: whoever sees the job failed also sees its clip/project/budget settled.
     with transaction.atomic():
         if _finish(job.pk, attempt, status=status, error=error[:10000]):
@@ -158,10 +223,38 @@ def _fail(job: Job, attempt: int, status: str, error: str) -> str:
     return status
 
 
+def _reschedule(job: Job, attempt: int, wait: JobDeferred) -> str:
+    """The handler must wait (a Postiz rate-limit slot): back to the queue until then, sent again
+    by a one-off schedule. The wait is not an attempt: the allowance grows by one."""
+    with transaction.atomic():
+        moved = Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING, attempts=attempt).update(
+            status=JobStatus.QUEUED, run_after=wait.until, heartbeat_at=None, max_attempts=F("max_attempts") + 1
+        )
+        if moved:
+            job_send_at(job_id=str(job.pk), when=wait.until)
+    logger.info("job %s waits until %s: %s", job.pk, wait.until.isoformat(timespec="seconds"), wait.reason)
+    return f"rescheduled: {wait.reason}"
+
+
+def _wake(profile_id: Any = None) -> None:
+    try:
+        jobs_wake_deferred(profile_id=profile_id)
+    except Exception:  # the outcome is recorded already; the stale sweep wakes what this missed
+        logger.exception("waking deferred jobs failed")
+
+
 def execute(job_id: Any) -> str:
-    attempt = _claim(job_id)
-    if attempt is None:
-        return "skipped: not queued"
+    claimed = claim(job_id)
+    if claimed.attempt is None:
+        return claimed.outcome if claimed.outcome.startswith("deferred") else f"skipped: {claimed.outcome}"
+    _wake()  # a job that yielded to this one's profile may go now, if its own profile has room
+    try:
+        return _run(job_id, claimed.attempt)
+    finally:
+        _wake(current_profile_id())  # this job's slot is free
+
+
+def _run(job_id: Any, attempt: int) -> str:
     job = Job.objects.get(pk=job_id)
     monitor = _Monitor(job_id, attempt)
     monitor.start()
@@ -185,6 +278,8 @@ def execute(job_id: Any) -> str:
                     storage.delete_stored(stored)
                     return "discarded: the job changed hands"
                 return "succeeded"
+            except JobDeferred as wait:
+                return _reschedule(job, attempt, wait)
             except ff.Cancelled:
                 return _fail(job, attempt, JobStatus.CANCELLED, "Cancelled.")
             except (ff.MediaError, JobError) as exc:

@@ -16,6 +16,7 @@ from library.media import editing, titles, voice
 from library.media.probe import MediaInfo, probe
 from library.models import SourceVideo
 from library.providers.tts import TTSError, get_tts_provider
+from library.services.voices import voice_refusal
 from profiles.models import Profile
 
 PREVIEW_HEIGHT = 240
@@ -225,6 +226,8 @@ def add_voiceover(ctx: JobContext) -> dict[str, Any]:
     profile = Profile.objects.get(pk=ctx.job.profile_id)
     tts_settings = profile.tts_settings or {}
     ctx.step(0.0, 0.2)
+    if refusal := voice_refusal(provider=params["provider"], voice_id=params.get("voice_id") or None):
+        raise JobError(refusal)
     try:
         speech = get_tts_provider(params["provider"]).synthesize(
             text=params["text"], out_dir=ctx.workspace, voice_id=params.get("voice_id") or None,

@@ -18,26 +18,12 @@ from typing import Any
 
 import pysubs2
 
+from library.media.caption_style import DEFAULT_STYLE, render_style
+
 MAX_WORDS = 7
 MAX_CHARS = 40
 SENTENCE_END = re.compile(r"[.!?…。！？؟]['\"”’)\]]*$")
-PRESETS = ("karaoke", "pop", "plain")
-POSITIONS = ("bottom", "center", "top")
 BUTTON_ZONE = 0.15  # the bottom share of a 9:16 frame covered by platform buttons
-
-DEFAULT_STYLE: dict[str, Any] = {
-    "preset": "karaoke",
-    "font": "",  # empty: chosen from the script of the text
-    "size": 0,  # empty: 4% of the frame height
-    "color": "#FFFFFF",
-    "highlight_color": "#FFD400",
-    "outline_color": "#000000",
-    "outline": 5,
-    "shadow": 1,
-    "bold": True,
-    "uppercase": False,
-    "position": "bottom",
-}
 
 # Unicode script of a character -> the Noto family that covers it.
 SCRIPT_FONTS = [
@@ -124,18 +110,9 @@ def _escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("{", "(").replace("}", ")").replace("\n", " ")
 
 
-def normalize_style(style: dict[str, Any] | None) -> dict[str, Any]:
-    merged = {**DEFAULT_STYLE, **{k: v for k, v in (style or {}).items() if k in DEFAULT_STYLE}}
-    if merged["preset"] not in PRESETS:
-        raise ValueError(f"caption preset must be one of {', '.join(PRESETS)}")
-    if merged["position"] not in POSITIONS:
-        raise ValueError(f"caption position must be one of {', '.join(POSITIONS)}")
-    return merged
-
-
 def build_ass(words: Sequence[Any], *, width: int, height: int, style: dict[str, Any] | None = None) -> pysubs2.SSAFile:
     """The captions as an ASS document sized for a width x height frame."""
-    spec = normalize_style(style)
+    spec = render_style(style)  # validated when saved; lenient here for rows saved before that
     groups = phrases(words)
     text_all = " ".join(p.text for p in groups)
     size = int(spec["size"]) or round(height * 0.04)
@@ -145,6 +122,9 @@ def build_ass(words: Sequence[Any], *, width: int, height: int, style: dict[str,
     )
     alignment = {"bottom": 2, "center": 5, "top": 8}[spec["position"]]
     margin_v = round(height * (BUTTON_ZONE + 0.05)) if spec["position"] == "bottom" else round(height * 0.08)
+    if spec["margin_v"] is not None:
+        margin_v = round(height * spec["margin_v"] / 100)
+    margin_h = round(width * (0.08 if spec["margin_h"] is None else spec["margin_h"] / 100))
     subs.styles["Caption"] = pysubs2.SSAStyle(
         fontname=spec["font"] or font_for(text_all),
         fontsize=size,
@@ -155,8 +135,8 @@ def build_ass(words: Sequence[Any], *, width: int, height: int, style: dict[str,
         outline=float(spec["outline"]),
         shadow=float(spec["shadow"]),
         alignment=pysubs2.Alignment(alignment),
-        marginl=round(width * 0.08),
-        marginr=round(width * 0.08),
+        marginl=margin_h,
+        marginr=margin_h,
         marginv=margin_v,
     )
     highlight = _ass_color(spec["highlight_color"], DEFAULT_STYLE["highlight_color"])

@@ -72,6 +72,21 @@ def installed_fonts() -> tuple[FontFile, ...]:
 
 
 @lru_cache(maxsize=1)
+def font_families() -> dict[str, str]:
+    """Every family name fontconfig knows, casefolded -> as fontconfig spells it: the names a
+    caption style may use (libass finds fonts through fontconfig by family)."""
+    out = subprocess.run(
+        ["fc-list", "--format", "%{family}\n"], capture_output=True, text=True, timeout=30, check=False
+    )
+    families: dict[str, str] = {}
+    for line in out.stdout.splitlines():
+        for name in line.split(","):  # a face lists its family in several languages
+            if name.strip():
+                families.setdefault(name.strip().casefold(), name.strip())
+    return families
+
+
+@lru_cache(maxsize=1)
 def _by_path() -> dict[str, FontFile]:
     return {font.path: font for font in installed_fonts()}
 

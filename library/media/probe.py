@@ -14,7 +14,8 @@ from django.conf import settings
 
 from library.media import ffmpeg as ff
 
-PROBE_TIMEOUT = 30.0
+PROBE_TIMEOUT = 30.0  # ffprobe reads headers only
+MEASURE_TIMEOUT = 120.0  # reading every packet of an upload (no decoding), at disk speed
 # Container names ffprobe reports, mapped to the extension we store the file under.
 CONTAINER_EXTENSIONS = {"mov,mp4,m4a,3gp,3g2,mj2": "mp4", "matroska,webm": "webm", "avi": "avi", "mpegts": "ts"}
 # ffprobe's image demuxers (the others are named "<codec>_pipe": jpeg_pipe, png_pipe, webp_pipe...).
@@ -23,6 +24,10 @@ STILL_IMAGE_FORMATS = {"image2", "image2pipe"}
 
 class NotAVideo(ff.MediaError):
     """The file is not a video we can decode (empty, text, truncated, audio only...)."""
+
+
+class SourceTooLarge(ff.MediaError):
+    """A video over the limits the caller gave (too long, or too many pixels per frame)."""
 
 
 @dataclass(frozen=True)
@@ -102,10 +107,15 @@ def _raw_probe(path: Path) -> dict[str, Any]:
     return json.loads(out.stdout or b"{}")
 
 
-def measure_duration(path: Path) -> float:
-    """Decode the whole file to learn its duration (containers that do not record it)."""
+def measure_duration(path: Path, *, up_to: float | None = None) -> float:
+    """Read the whole file's packets (no decoding) to learn its duration, for containers that
+    do not record it. With `up_to`, reading stops a second past it: a longer file measures
+    more than `up_to`, however long it really is."""
+    options: dict[str, Any] = {"format": "null", "c": "copy"}
+    if up_to is not None:
+        options["t"] = up_to + 1
     try:
-        result = ff.run(ffmpeg.input(str(path)).output("-", format="null"), timeout=ff.timeout_for(600))
+        result = ff.run(ffmpeg.input(str(path)).output("-", **options), timeout=MEASURE_TIMEOUT)
     except ff.MediaError as exc:
         raise NotAVideo("the file's duration could not be measured", stderr_tail=exc.stderr_tail) from None
     if result.out_time <= 0:
@@ -150,8 +160,9 @@ def probe(path: Path) -> MediaInfo:
     )
 
 
-def probe_video(path: Path) -> MediaInfo:
-    """Probe and insist on a decodable video stream with a known duration."""
+def probe_video(path: Path, *, max_seconds: float | None = None, max_pixels: int | None = None) -> MediaInfo:
+    """Probe and insist on a decodable video stream with a known duration. Over `max_seconds`
+    or `max_pixels` (per frame) raises SourceTooLarge, having read no more than needed."""
     if path.stat().st_size == 0:
         raise NotAVideo("the file is empty")
     info = probe(path)
@@ -163,9 +174,20 @@ def probe_video(path: Path) -> MediaInfo:
     if info.format_name in STILL_IMAGE_FORMATS or info.format_name.endswith("_pipe"):
         # ffprobe reads a JPEG or PNG as a one-frame "video": refuse it here, not at render time.
         raise NotAVideo("the file is a still image, not a video")
-    if info.duration <= 0:
+    if max_pixels is not None and video.width * video.height > max_pixels:
+        raise SourceTooLarge(
+            f"the picture is {video.width}×{video.height} ({video.width * video.height} pixels), more than the "
+            f"{max_pixels} pixels per frame this install takes (3840×2160 by default)"
+        )
+    stated = info.duration > 0
+    if not stated:
         info = MediaInfo(
-            format_name=info.format_name, duration=round(measure_duration(path), 3),
+            format_name=info.format_name, duration=round(measure_duration(path, up_to=max_seconds), 3),
             size_bytes=info.size_bytes, bit_rate=info.bit_rate, streams=info.streams,
         )  # fmt: skip
+    if max_seconds is not None and info.duration > max_seconds:
+        how_long = f"{info.duration:g} s, more" if stated else "more"  # a measure stops just past the limit
+        raise SourceTooLarge(
+            f"the video lasts {how_long} than the {max_seconds:g} s this install takes (3 hours by default)"
+        )
     return info

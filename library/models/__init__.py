@@ -1,4 +1,4 @@
-from library.models.jobs import Job, JobStatus
+from library.models.jobs import Job, JobOrigin, JobStatus
 from library.models.presets import ExportPreset
 from library.models.projects import (
     Clip,
@@ -12,12 +12,15 @@ from library.models.projects import (
     VideoAnalysis,
 )
 from library.models.videos import SourceVideo
+from library.models.voices import ClonedVoice
 
 __all__ = [
     "Clip",
     "ClipStatus",
+    "ClonedVoice",
     "ExportPreset",
     "Job",
+    "JobOrigin",
     "JobStatus",
     "OriginalAudio",
     "Project",

@@ -18,6 +18,14 @@ class JobStatus(models.TextChoices):
 FINISHED = (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED)
 
 
+class JobOrigin(models.TextChoices):
+    """Who started a job. Only a client's own jobs count toward the queued limit: work the system
+    starts on its behalf (an automatic step, a child of a larger job) must not fail a request."""
+
+    CLIENT = "client"
+    SYSTEM = "system"
+
+
 class Job(ProfileScopedModel):
     """The record of every background job: what to do, how far it got, what came out."""
 
@@ -31,6 +39,13 @@ class Job(ProfileScopedModel):
     attempts = models.PositiveSmallIntegerField(default=0)
     max_attempts = models.PositiveSmallIntegerField(default=3)
     cancel_requested = models.BooleanField(default=False)
+    origin = models.CharField(max_length=10, choices=JobOrigin.choices, default=JobOrigin.CLIENT)
+    deferred = models.BooleanField(
+        default=False, help_text="queued, out of the broker, until its profile has a free running slot"
+    )
+    run_after = models.DateTimeField(
+        null=True, blank=True, help_text="not run before this time (rescheduled for a rate-limit slot)"
+    )
     q2_task_id = models.CharField(max_length=64, blank=True)
     worker = models.CharField(max_length=200, blank=True, help_text="host:pid of the worker that ran it last")
     heartbeat_at = models.DateTimeField(null=True, blank=True)
@@ -53,6 +68,7 @@ class Job(ProfileScopedModel):
         indexes = [
             models.Index(fields=["profile", "-created_at"]),
             models.Index(fields=["status", "heartbeat_at"]),
+            models.Index(fields=["profile", "status"], name="job_profile_status"),
         ]
 
     def __str__(self) -> str:

@@ -147,6 +147,7 @@ def one_click_start(
     variant_count: int,
     preset: str,
     script_text: str = "",
+    voice_id: str = "",
     context_text: str = "",
     target_duration: float | None = None,
     caption_style: dict | None = None,
@@ -162,11 +163,13 @@ def one_click_start(
     from costs.services import budget_reserve
     from library.presets import preset_get
     from library.services.rendering import tts_estimate
+    from library.services.voices import voice_check
 
     if preset_get(preset) is None:
         from rest_framework.exceptions import ValidationError
 
         raise ValidationError({"preset": f"Unknown preset {preset!r}."})
+    voice_check(voice_id=voice_id)
     analyzer = analysis_services.resolve_provider(provider)
     stamp = timezone.now().strftime("%Y-%m-%d %H:%M:%S")
     project = project_create(
@@ -180,7 +183,8 @@ def one_click_start(
         project=project,
         source_video=source_video,
         params={
-            "variant_count": variant_count, "preset": preset, "script_text": script_text, "context_text": context_text,
+            "variant_count": variant_count, "preset": preset, "script_text": script_text, "voice_id": voice_id,
+            "context_text": context_text,
             "target_duration": target_duration or 15.0, "caption_style": caption_style or {}, "layout": layout,
             "provider": analyzer.name, "broll": broll, "publish": publish or None,
         },
@@ -188,5 +192,5 @@ def one_click_start(
     estimate = analysis_services.analysis_estimate(video=source_video, provider=analyzer, context_text=context_text)
     estimate += tts_estimate(characters=len(script_text) * variant_count)
     if estimate > 0:
-        budget_reserve(job_id=job.pk, operation="one-click", estimate_usd=estimate)
+        budget_reserve(job_id=job.pk, operation="one_click", estimate_usd=estimate)
     return job

@@ -11,10 +11,11 @@ from rest_framework.exceptions import APIException, ValidationError
 
 from costs import pricing
 from costs.services import budget_reserve
-from library.media import captions
+from library.media.caption_style import StyleError, validate_style
 from library.models import Clip, ClipStatus, Job
 from library.presets import preset_get
 from library.services.jobs import job_create
+from library.services.voices import tts_provider_name, voice_check
 from profiles.common import model_update
 from profiles.tenancy import current_profile
 
@@ -25,13 +26,6 @@ class ClipBusy(APIException):
     status_code = 409
     default_code = "clip_busy"
     default_detail = "The clip is already rendering."
-
-
-def tts_provider_name(profile: Any = None) -> str:
-    """The provider a profile's voiceovers use: its own choice, else ElevenLabs with a key."""
-    profile = profile or current_profile()
-    name = getattr(profile, "tts_provider", "") or ""
-    return name or ("elevenlabs" if settings.ELEVENLABS_API_KEY else "espeak")
 
 
 def tts_estimate(*, characters: int, provider: str = "") -> Decimal:
@@ -55,9 +49,11 @@ def tts_reserve_budget(*, job_id: Any, characters: int, provider: str = "") -> N
 def clip_content_update(*, clip: Clip, data: dict[str, Any]) -> Clip:
     if "caption_style" in data:
         try:
-            captions.normalize_style(data["caption_style"])
-        except ValueError as exc:
-            raise ValidationError({"caption_style": str(exc)}) from None
+            data = {**data, "caption_style": validate_style(data["caption_style"])}
+        except StyleError as exc:
+            raise ValidationError({"caption_style": exc.detail}) from None
+    if data.get("voice_id"):
+        voice_check(voice_id=data["voice_id"])
     return model_update(instance=clip, fields=CONTENT_FIELDS, data=data)
 
 
@@ -90,6 +86,7 @@ def clips_render(*, clips: list[Clip], preset: str, broll: bool = False, broll_s
 
 @transaction.atomic
 def tts_generate(*, text: str, voice_id: str = "", provider: str = "") -> Job:
+    voice_check(voice_id=voice_id, provider=provider)
     job = job_create(kind="tts", params={"text": text, "voice_id": voice_id, "provider": provider})
     tts_reserve_budget(job_id=job.pk, characters=len(text), provider=provider)
     return job

@@ -19,7 +19,8 @@ from library.media.ffmpeg import MediaError
 from library.media.probe import probe
 from library.models import Job, SourceVideo
 from library.services.jobs import job_create
-from library.services.rendering import tts_provider_name, tts_reserve_budget
+from library.services.rendering import tts_reserve_budget
+from library.services.voices import tts_provider_name, voice_check
 from profiles.tenancy import current_profile, current_profile_id
 
 logger = logging.getLogger(__name__)
@@ -138,6 +139,7 @@ def tool_add_voiceover_start(*, videos: list[SourceVideo], text: str, voice_id: 
     reserves its estimated cost first (402 over the budget, and then no job exists)."""
     profile = current_profile()
     provider = tts_provider_name(profile)
+    voice_check(voice_id=voice_id, provider=provider, field="voice")
     params = {
         "source_videos": [str(v.pk) for v in videos], "text": text, "provider": provider,
         "voice_id": voice_id or getattr(profile, "tts_voice_id", "") or "", "duck_db": duck_db,

@@ -8,6 +8,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
@@ -39,7 +40,8 @@ def _copy_and_hash(upload: UploadedFile, dest: Path) -> str:
 
 def source_video_create(*, upload: UploadedFile, name: str = "", description: str = "") -> SourceVideo:
     """Validate an uploaded file as a decodable video and store it under a generated name.
-    Anything else raises NotAVideo, leaving no row and no file behind."""
+    Anything else raises NotAVideo (SourceTooLarge over the install's length or picture size
+    limits), leaving no row and no file behind."""
     profile_id = current_profile_id()
     video_id = uuid.uuid4()
     stored: list[str] = []
@@ -47,7 +49,7 @@ def source_video_create(*, upload: UploadedFile, name: str = "", description: st
     with workspace(profile_id, uuid.uuid4()) as scratch:
         local = scratch / "source"
         sha256 = _copy_and_hash(upload, local)
-        info = probe_video(local)
+        info = probe_video(local, max_seconds=settings.MAX_SOURCE_SECONDS, max_pixels=settings.MAX_SOURCE_PIXELS)
         thumb = scratch / "thumbnail.jpg"
         try:
             ff.run(builders.thumbnail(local, thumb, at=min(1.0, info.duration / 10)), timeout=ff.timeout_for(10))

@@ -19,6 +19,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 import httpx
 
+from profiles.outbound import header_value_is_safe, outbound_client
 from publishing.postiz.errors import (
     PostizError,
     call_with_backoff,
@@ -120,16 +121,23 @@ class PostizClient:
         key = (api_key or "").strip()
         if not key:
             raise ValueError("The Postiz API key is empty.")
+        if not header_value_is_safe(key):
+            # httpx would fail to encode it on every request (a 500 before this check).
+            raise ValueError(
+                "The saved Postiz API key has characters an HTTP header cannot carry (only printable "
+                "ASCII); save the key again."
+            )
         if not timeout or timeout <= 0:
             raise ValueError("A positive timeout is required.")
         self.base_url = normalize_base_url(base_url)
         self.timeout = float(timeout)
         self._api_key = key
-        self._http = httpx.Client(
+        # The URL is a tenant's: outbound_client connects only to public addresses (or hosts the
+        # operator allowed), checked against the address it connects to, and follows no redirect.
+        self._http = outbound_client(
             base_url=self.base_url,
             timeout=self.timeout,
             transport=transport,
-            follow_redirects=False,
             headers={"Accept": "application/json", "User-Agent": "EditAI-Postiz/1"},
         )
 

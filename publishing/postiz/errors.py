@@ -11,6 +11,7 @@ from __future__ import annotations
 import email.utils
 import logging
 import random
+import re
 import time
 from collections.abc import Callable
 from datetime import UTC
@@ -19,12 +20,17 @@ from typing import Any, TypeVar
 import httpx
 from django.utils import timezone
 
+from profiles.outbound import OutboundAddressRefused
+
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
 KEY_REJECTED = "Postiz key rejected"
-_MAX_DETAIL = 500
+# What of an answer's body reaches an error text: Postiz's own reason, short and on one line.
+# The URL is a tenant's, so whatever answers there must not be readable through our errors.
+_MAX_DETAIL = 200
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
 
 
 class PostizError(Exception):
@@ -73,14 +79,21 @@ def parse_retry_after(value: str | None) -> float | None:
     return max(0.0, seconds)
 
 
+def _plain(text: str, limit: int = _MAX_DETAIL) -> str:
+    """`text` on one line without control characters, cut to `limit` characters."""
+    text = " ".join(_CONTROL.sub(" ", text).split())
+    return text if len(text) <= limit else f"{text[: limit - 1]}…"
+
+
 def _server_detail(response: httpx.Response) -> str:
-    """The human part of a Postiz error body, whichever of its shapes it uses."""
+    """The reason in a Postiz error body (its `message`, `msg` or `error` field), sanitised.
+    Any other body (an HTML page, a proxy's text) is not echoed at all."""
     try:
         body: Any = response.json()
     except ValueError:
-        return response.text.strip()[:_MAX_DETAIL]
+        return ""
     if not isinstance(body, dict):
-        return str(body)[:_MAX_DETAIL]
+        return ""
     message = body.get("message", body.get("msg", body.get("error", "")))
     if isinstance(message, list):
         # class-validator answers a list of sentences, one per broken field.
@@ -89,7 +102,7 @@ def _server_detail(response: httpx.Response) -> str:
     if body.get("provider"):
         channel = f" ({body['name']})" if body.get("name") else ""
         detail = f"{body['provider']}{channel}: {detail}"
-    return detail[:_MAX_DETAIL]
+    return _plain(detail)
 
 
 def error_from_response(response: httpx.Response) -> PostizError:
@@ -116,7 +129,7 @@ def error_from_response(response: httpx.Response) -> PostizError:
         )
     if 300 <= status < 400:
         # Not followed on purpose: a redirect to another host would drop (or leak) the key.
-        location = response.headers.get("Location", "")
+        location = _plain(response.headers.get("Location", ""), 150)
         return PostizError(
             f"Postiz answered with a redirect to {location!r}; use that address as the API URL",
             code="redirect",
@@ -138,6 +151,8 @@ def error_from_response(response: httpx.Response) -> PostizError:
 
 
 def error_from_transport(exc: httpx.RequestError, *, timeout: float) -> PostizError:
+    if isinstance(exc, OutboundAddressRefused):
+        return PostizError(f"Postiz was not called: {exc}", code="address_refused", retryable=False)
     if isinstance(exc, httpx.TimeoutException):
         return PostizError(f"Postiz did not answer within {timeout:g} s", code="timeout", retryable=True)
     # The exception text names host and port only (never headers), so it is safe to show.

@@ -36,13 +36,18 @@ def client_for(profile: Profile) -> PostizClient:
 
 
 def note_error(profile: Profile, exc: PostizError) -> None:
-    """Remember a rejected key on the profile, where the user sees it."""
+    """Remember a rejected key or a refused address on the profile, where the user sees it."""
     if exc.code == "auth":
         profile_postiz_checked(profile=profile, error=KEY_REJECTED)
+    elif exc.code == "address_refused":
+        profile_postiz_checked(profile=profile, error=str(exc))
 
 
 def as_api_error(profile: Profile, exc: PostizError) -> APIException:
     note_error(profile, exc)
+    if exc.code == "address_refused":
+        # The profile's settings, not Postiz, are what must change: a 400 like a missing key.
+        return PostizNotConfigured(str(exc))
     return PostizUnavailable(str(exc))
 
 
@@ -76,6 +81,8 @@ def status(profile: Profile) -> dict[str, Any]:
         with client:
             client.is_connected()
     except PostizError as exc:
+        if exc.code == "address_refused":
+            raise as_api_error(profile, exc) from None
         note_error(profile, exc)
         reachable = exc.code not in ("timeout", "unreachable")
         return {

@@ -2,7 +2,10 @@
 
 No duplicates: the post ids are saved as soon as Postiz answers, and a retried job first looks
 for its group's posts in Postiz before creating them again. No overruns: every POST /posts is
-logged per profile, and a job waits for a free slot in the hourly budget instead of hitting 429.
+logged per profile, and a job takes a free slot in the hourly budget before it posts. When there
+is none (or Postiz answers 429), the job is rescheduled for the slot (JobDeferred): it never
+sleeps in a worker for it. What it did so far (uploaded media, post ids) is saved on the
+publications, so its next run carries on from there.
 """
 
 from __future__ import annotations
@@ -19,9 +22,10 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from library.jobs.registry import JobError
+from library.jobs.registry import JobDeferred, JobError
 from library.media import ffmpeg as ff
 from profiles.models import Profile
+from profiles.outbound import is_web_url
 from profiles.tenancy import current_profile
 from publishing.models import PostizCall, Publication, PublicationStatus
 from publishing.postiz import PostItem, PostizClient, PostizError, UploadedMedia, call_with_backoff
@@ -31,30 +35,58 @@ SEARCH_MARGIN = timedelta(days=2)
 CREATE_ATTEMPTS = 5
 
 
-def wait_for_post_slot(
-    *, sleep: Callable[[float], None] = time.sleep, check: Callable[[], None] = lambda: None
-) -> None:
-    """Block until the profile may make another POST /posts within its hourly budget, then
-    record the call. The profile row lock makes concurrent jobs take turns."""
+@transaction.atomic
+def post_slot_take() -> datetime | None:
+    """Take a slot for one POST /posts in the profile's hourly budget (the call is logged) and
+    return None; or, when the budget is used up, return when the next slot frees. The profile
+    row lock makes concurrent jobs take turns."""
     window = timedelta(seconds=settings.POSTIZ_RATE_WINDOW_SECONDS)
-    while True:
-        with transaction.atomic():
-            Profile.objects.select_for_update().filter(pk=current_profile().pk).first()
-            since = timezone.now() - window
-            recent = list(
-                PostizCall.objects.filter(created_at__gt=since)
-                .order_by("created_at")
-                .values_list("created_at", flat=True)
-            )
-            if len(recent) < settings.POSTIZ_POSTS_PER_HOUR:
-                PostizCall.objects.create()
-                return
-            wait = (recent[0] + window - timezone.now()).total_seconds() + 0.05
-        logger.info("POST /posts budget used up; waiting %.1f s", wait)
-        deadline = time.monotonic() + max(wait, 0.05)
-        while time.monotonic() < deadline:  # short naps, so a cancel is seen quickly
-            check()
-            sleep(min(1.0, max(deadline - time.monotonic(), 0.01)))
+    Profile.objects.select_for_update().filter(pk=current_profile().pk).first()
+    recent = list(
+        PostizCall.objects.filter(created_at__gt=timezone.now() - window)
+        .order_by("created_at")
+        .values_list("created_at", flat=True)
+    )
+    limit = settings.POSTIZ_POSTS_PER_HOUR
+    if len(recent) < limit:
+        PostizCall.objects.create()
+        return None
+    return recent[len(recent) - limit] + window + timedelta(milliseconds=50)
+
+
+def _rate_limited(exc: PostizError, tries: int) -> JobDeferred:
+    """Postiz refused for its rate limit: come back when it says (without a hint, later each time
+    it refuses), rescheduled rather than asleep in a worker."""
+    window = settings.POSTIZ_RATE_WINDOW_SECONDS
+    wait = exc.retry_after if exc.retry_after is not None else min(window, 2.0**tries)
+    wait = min(max(wait, 1.0), 2 * window)
+    return JobDeferred(timezone.now() + timedelta(seconds=wait), "Postiz refused: rate limit; trying again then")
+
+
+class _RateLimited(Exception):
+    """Carries a rate-limit refusal past call_with_backoff's retries."""
+
+    def __init__(self, error: PostizError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def _call(ctx: Any, fn: Callable[[], Any], *, tries: int) -> Any:
+    """call_with_backoff, which retries transient failures after short naps; a rate-limit
+    refusal reschedules the job instead of waiting for Postiz's window in the worker."""
+
+    def once() -> Any:
+        try:
+            return fn()
+        except PostizError as exc:
+            if exc.code == "rate_limited":
+                raise _RateLimited(exc) from None
+            raise
+
+    try:
+        return call_with_backoff(once, sleep=ctx_sleep(ctx))
+    except _RateLimited as limited:
+        raise _rate_limited(limited.error, tries) from None
 
 
 def _mp4(ctx: Any, publication: Publication) -> Path:
@@ -95,14 +127,13 @@ def submit_group(ctx: Any, client: PostizClient, group_id: str, *, pace: bool = 
     pending = [p for p in group if p.status in (PublicationStatus.QUEUED, PublicationStatus.UPLOADING)]
     if not pending:
         return {"group": group_id, "skipped": "nothing left to submit"}
-    Publication.objects.filter(pk__in=[p.pk for p in pending]).update(attempts=pending[0].attempts + 1)
+    tries = pending[0].attempts + 1
+    Publication.objects.filter(pk__in=[p.pk for p in pending]).update(attempts=tries)
     if pending[0].clip is None or not pending[0].clip.final_file:
         raise JobError("The clip (or its final render) was deleted.")
     # A retry after a crash: the posts may already exist. Look before creating again.
     start, end = _window(group)
-    existing = call_with_backoff(
-        lambda: client.find_posts_by_group(group_id, start=start, end=end), sleep=ctx_sleep(ctx)
-    )
+    existing = _call(ctx, lambda: client.find_posts_by_group(group_id, start=start, end=end), tries=tries)
     if existing:
         _record(pending, {p.integration_id: p.id for p in existing if p.integration_id})
         return {"group": group_id, "posts": [p.id for p in existing], "recovered": True}
@@ -111,7 +142,7 @@ def submit_group(ctx: Any, client: PostizClient, group_id: str, *, pace: bool = 
         uploaded = UploadedMedia(id=media.postiz_media_id, path=media.postiz_media_path)
     else:
         Publication.objects.filter(pk__in=[p.pk for p in pending]).update(status=PublicationStatus.UPLOADING)
-        uploaded = call_with_backoff(lambda: client.upload(_mp4(ctx, media)), sleep=ctx_sleep(ctx))
+        uploaded = _call(ctx, lambda: client.upload(_mp4(ctx, media)), tries=tries)
         Publication.objects.filter(group=group_id).update(postiz_media_id=uploaded.id, postiz_media_path=uploaded.path)
     ctx.check_cancelled()
     first = pending[0]
@@ -120,22 +151,26 @@ def submit_group(ctx: Any, client: PostizClient, group_id: str, *, pace: bool = 
         for p in pending
     ]
     when = first.scheduled_at or timezone.now()
-    if pace:
-        wait_for_post_slot(sleep=ctx_sleep(ctx), check=ctx.check_cancelled)
+    free_at = post_slot_take() if pace else None
+    if free_at is not None:
+        raise JobDeferred(
+            free_at, f"the profile's {settings.POSTIZ_POSTS_PER_HOUR} posts per hour are used up; next slot then"
+        )
     nap, delay = ctx_sleep(ctx), 1.0
     for attempt in range(1, CREATE_ATTEMPTS + 1):
         try:
             created = client.create_post(type=first.type, date=when, posts=items, group=group_id)
             break
         except PostizError as exc:
+            if exc.code == "rate_limited":
+                raise _rate_limited(exc, tries) from None  # 429 is safe to retry: nothing was created
             if not exc.retryable or attempt == CREATE_ATTEMPTS:
                 raise
-            if exc.code != "rate_limited":
-                # A timeout or 5xx may hide a post that was created: look before trying again.
-                again = client.find_posts_by_group(group_id, start=start, end=end)
-                if again:
-                    _record(pending, {p.integration_id: p.id for p in again if p.integration_id})
-                    return {"group": group_id, "posts": [p.id for p in again], "recovered": True}
+            # A timeout or 5xx may hide a post that was created: look before trying again.
+            again = client.find_posts_by_group(group_id, start=start, end=end)
+            if again:
+                _record(pending, {p.integration_id: p.id for p in again if p.integration_id})
+                return {"group": group_id, "posts": [p.id for p in again], "recovered": True}
             wait = exc.retry_after if exc.retry_after is not None else delay
             if wait > settings.POSTIZ_RATE_WINDOW_SECONDS:
                 raise
@@ -167,6 +202,17 @@ def fail_open(group_ids: list[str], error: str) -> None:
 STATE_TO_STATUS = {"PUBLISHED": PublicationStatus.PUBLISHED, "ERROR": PublicationStatus.FAILED}
 
 
+def _release_url(value: str | None) -> str:
+    """The post's public URL as Postiz reports it, kept only when it is an http(s) URL that fits
+    the column: clients and the admin show it as a link, so `javascript:` and the like are dropped."""
+    if not value:
+        return ""
+    if is_web_url(value) and len(value) <= Publication._meta.get_field("release_url").max_length:
+        return value
+    logger.warning("Postiz reported a release URL that is not an http(s) URL; not stored")
+    return ""
+
+
 def reconcile(*, client: PostizClient) -> dict[str, int]:
     """Move the current profile's submitted publications to published or failed, from the
     states Postiz reports over the window they fall in."""
@@ -183,7 +229,7 @@ def reconcile(*, client: PostizClient) -> dict[str, int]:
             continue
         fields: dict[str, Any] = {"status": status}
         if status == PublicationStatus.PUBLISHED:
-            fields.update(release_url=state.release_url or "", published_at=timezone.now())
+            fields.update(release_url=_release_url(state.release_url), published_at=timezone.now())
         else:
             fields["error"] = "Postiz reports that the provider refused the post."
         Publication.objects.filter(pk=publication.pk).update(**fields)

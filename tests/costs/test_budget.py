@@ -267,3 +267,32 @@ def test_simultaneous_reservations_let_exactly_one_through(cast: Any) -> None:
             thread.join(10)
         assert sorted(map(str, outcomes)) == ["refused", "reserved"]
         assert BudgetReservation.all_objects.filter(status=HELD).count() == 1
+
+
+def test_a_new_profile_starts_with_the_default_monthly_budget(db: Any, settings: Any) -> None:
+    """A fresh sign-up cannot spend the install's provider keys without limit."""
+    from rest_framework.test import APIClient
+
+    from tests.conftest import api_client_for
+
+    assert Decimal("25") == settings.DEFAULT_MONTHLY_BUDGET_USD
+    response = APIClient().post(
+        "/api/v1/auth/register/", {"username": "eve", "email": "eve@example.com", "password": "correct-horse-9"},
+        format="json",
+    )  # fmt: skip
+    assert response.status_code == 201, response.content
+    eve = Profile.objects.get(user__username="eve")
+    assert eve.monthly_budget_usd == Decimal("25")
+    created = api_client_for(eve.user).post("/api/v1/profiles/", {"name": "Second store"}, format="json")
+    assert created.status_code == 201, created.content
+    assert Decimal(created.json()["monthly_budget_usd"]) == Decimal("25")
+    # An explicit value (unlimited included) is the owner's choice, and the setting can change.
+    settings.DEFAULT_MONTHLY_BUDGET_USD = Decimal("7.50")
+    third = api_client_for(eve.user).post("/api/v1/profiles/", {"name": "Third"}, format="json").json()
+    assert Decimal(third["monthly_budget_usd"]) == Decimal("7.50")
+    fourth = (
+        api_client_for(eve.user)
+        .post("/api/v1/profiles/", {"name": "Fourth", "monthly_budget_usd": "100.00"}, format="json")
+        .json()
+    )
+    assert Decimal(fourth["monthly_budget_usd"]) == Decimal("100")

@@ -11,7 +11,9 @@ shapes, independently of library/providers/tts, so the adapter is checked rather
         assert state.calls[-1].key == KEY
 
 Controls: fail_next(status, times), delay_next(seconds, times), and `calls` (method, path,
-query, key, body). `alignments` keeps every alignment sent, `clones` every voice cloned.
+query, key, body). `alignments` keeps every alignment sent, `clones` every voice cloned,
+`deleted` every voice id deleted. Like the real service it is ONE account: every voice in it is
+listed to every caller, whoever cloned it.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ class FakeVoice:
     category: str = "premade"
     labels: dict[str, str] = field(default_factory=dict)
     description: str = ""
+    sharing: dict[str, Any] | None = None  # e.g. {"status": "copied"} for a Voice Library voice
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -59,6 +62,7 @@ class FakeVoice:
             "available_for_tiers": [],
             "high_quality_base_model_ids": sorted(MODELS),
             "verified_languages": [{"language": "en", "model_id": "eleven_multilingual_v2", "accent": "american"}],
+            "sharing": self.sharing,
         }
 
 
@@ -86,6 +90,7 @@ class ElevenLabsState:
         self.calls: list[Call] = []
         self.alignments: list[dict[str, Any]] = []
         self.clones: list[dict[str, Any]] = []
+        self.deleted: list[str] = []
         self.character_count = 0
         self.character_limit = character_limit
         self.next_reset_unix = 1_767_225_600  # 2026-01-01T00:00:00Z
@@ -192,6 +197,9 @@ class ElevenLabsHandler(JSONHandler):
     def do_POST(self) -> None:
         self.handle_quietly("POST")
 
+    def do_DELETE(self) -> None:
+        self.handle_quietly("DELETE")
+
     def _dispatch(self, method: str) -> None:
         url = urlsplit(self.path)
         query = dict(parse_qsl(url.query))
@@ -229,6 +237,7 @@ class ElevenLabsHandler(JSONHandler):
             return
 
         tts = re.fullmatch(r"/v1/text-to-speech/([^/]+)/with-timestamps", url.path)
+        voice = re.fullmatch(r"/v1/voices/([^/]+)", url.path)
         if method == "POST" and tts:
             self._speech(tts.group(1), body, query)
         elif method == "GET" and url.path == "/v2/voices":
@@ -239,6 +248,8 @@ class ElevenLabsHandler(JSONHandler):
             self._clone(parts)
         elif method == "GET" and url.path == "/v1/user/subscription":
             self._subscription()
+        elif method == "DELETE" and voice:
+            self._delete_voice(voice.group(1))
         else:
             self.send_json(404, {"detail": "Not Found"})
 
@@ -324,6 +335,21 @@ class ElevenLabsHandler(JSONHandler):
                 }
             )
         self.send_json(200, {"voice_id": voice_id, "requires_verification": False})
+
+    def _delete_voice(self, voice_id: str) -> None:
+        with self.state.lock:
+            found = self.state.voices.get(voice_id)
+            if found is None:
+                message = f"A voice with voice_id {voice_id} was not found."
+                self.send_json(404, {"detail": {"status": "voice_not_found", "message": message}})
+                return
+            if found.category == "premade":
+                message = "Default voices cannot be deleted."
+                self.send_json(400, {"detail": {"status": "voice_not_deletable", "message": message}})
+                return
+            del self.state.voices[voice_id]
+            self.state.deleted.append(voice_id)
+        self.send_json(200, {"status": "ok"})
 
     def _subscription(self) -> None:
         state = self.state

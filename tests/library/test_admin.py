@@ -41,6 +41,19 @@ def test_the_retry_and_cancel_actions(cast: Any, django_capture_on_commit_callba
     assert Job.all_objects.get(pk=queued.pk).status == JobStatus.CANCELLED
 
 
+def test_a_retry_the_queue_or_the_budget_refuses_is_reported_not_a_500(cast: Any, settings: Any) -> None:
+    settings.MAX_QUEUED_JOBS_PER_PROFILE = 1
+    with profile_scope(cast.store_a):
+        failed = Job.objects.create(kind="preview", status=JobStatus.FAILED, error="boom")
+        Job.objects.create(kind="preview")  # the one job store A may keep waiting
+    page = _staff_client().post(
+        "/admin/library/job/", {"action": "retry_jobs", "_selected_action": [failed.pk]}, follow=True
+    )
+    assert page.status_code == 200
+    assert b"already has 1 job waiting to run" in page.content
+    assert Job.all_objects.get(pk=failed.pk).status == JobStatus.FAILED
+
+
 def test_store_operators_cannot_open_the_admin(cast: Any) -> None:
     client = Client()
     client.force_login(cast.alice)

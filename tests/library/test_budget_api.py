@@ -75,3 +75,42 @@ def test_two_concurrent_requests_that_only_fit_alone_let_exactly_one_through(cas
     assert sorted(codes) == [202, 402]
     assert Job.all_objects.count() == 1
     assert BudgetReservation.all_objects.get().estimate_usd == Decimal("0.03")
+
+
+def _failed_paid_tts(client: Any) -> dict:
+    """A paid TTS job ($0.03 held) that then failed: its estimate is released."""
+    from library.services.jobs import job_cancel
+
+    response = client.post("/api/v1/tts/generate/", {"text": TEXT}, format="json")
+    assert response.status_code == 202, response.content
+    job = Job.all_objects.get(pk=response.json()["id"])
+    with profile_scope(job.profile):
+        job_cancel(job=job)
+    assert BudgetReservation.all_objects.get(job_id=job.pk).status == BudgetReservation.Status.RELEASED
+    return response.json()
+
+
+def test_a_retry_reserves_its_estimate_again(cast: Any, paid_voice: None) -> None:
+    _budget(cast.store_a, "0.05")
+    client = api_client_for(cast.alice)
+    job = _failed_paid_tts(client)
+    response = client.post(f"/api/v1/jobs/{job['id']}/retry/")
+    assert response.status_code == 202, response.content
+    held = BudgetReservation.all_objects.get(job_id=job["id"])
+    assert (held.status, held.estimate_usd) == (BudgetReservation.Status.HELD, Decimal("0.03"))
+    # Held again, it counts: a second $0.03 job no longer fits the $0.05 budget.
+    assert client.post("/api/v1/tts/generate/", {"text": TEXT}, format="json").status_code == 402
+
+
+def test_a_retry_over_the_budget_is_402_and_leaves_the_job_as_it_was(cast: Any, paid_voice: None) -> None:
+    from tests.costs.utils import record_in
+
+    _budget(cast.store_a, "0.05")
+    client = api_client_for(cast.alice)
+    job = _failed_paid_tts(client)
+    record_in(cast.store_a, "0.04")  # spent meanwhile: $0.04 + $0.03 > $0.05
+    response = client.post(f"/api/v1/jobs/{job['id']}/retry/")
+    assert response.status_code == 402
+    assert response.json()["code"] == "budget_exceeded"
+    assert Job.all_objects.get(pk=job["id"]).status == "cancelled"
+    assert BudgetReservation.all_objects.get(job_id=job["id"]).status == BudgetReservation.Status.RELEASED

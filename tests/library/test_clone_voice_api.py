@@ -60,3 +60,18 @@ def test_cloning_needs_elevenlabs(cast: Any, settings: Any, tmp_path: Path) -> N
     response = _post(api_client_for(cast.alice), [_speech(tmp_path / "a.wav", "Hello there. " * 8)])
     assert response.status_code == 400
     assert "ELEVENLABS_API_KEY" in response.json()["detail"]
+
+
+def test_a_body_that_cannot_carry_samples_is_a_clear_4xx(cast: Any, settings: Any) -> None:
+    """Cloning takes multipart (audio files); JSON, a form without files or no body at all
+    answered 500 ('dict' object has no attribute 'dict')."""
+    with running(ElevenLabsHandler, ElevenLabsState()) as fake:
+        settings.ELEVENLABS_API_KEY, settings.ELEVENLABS_BASE_URL = KEY, fake.url
+        client = api_client_for(cast.alice)
+        response = client.post(URL, {"name": "Shop voice", "files": ["aGVsbG8="]}, format="json")
+        assert response.status_code == 415, response.content
+        assert "multipart/form-data" in response.json()["detail"]
+        assert client.post(URL, "name=Shop+voice", content_type="application/x-www-form-urlencoded").status_code == 415
+        empty = client.post(URL)
+        assert empty.status_code == 400 and empty.json()["files"]
+        assert fake.state.calls == []

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core.files.storage import default_storage
 
 from library.models import Job, JobStatus
@@ -75,6 +77,7 @@ def test_an_ffmpeg_failure_fails_the_job_with_ffmpegs_message(cast: Any, chaplin
     job = _reload(job)
     assert job.status == JobStatus.FAILED
     assert "ffmpeg failed" in job.error and "moov atom not found" in job.error
+    assert_no_absolute_paths(job.error)
     assert not job.output
     assert temp_entries(cast.store_a) == []
 
@@ -94,6 +97,23 @@ def test_an_exception_fails_the_job_and_removes_its_workspace(cast: Any) -> None
     job = _reload(job)
     assert job.error == "Internal error: RuntimeError: boom"
     assert temp_entries(cast.store_a) == []
+
+
+def assert_no_absolute_paths(error: str) -> None:
+    for root in (settings.MEDIA_ROOT, settings.TEMP_ROOT, settings.BASE_DIR):
+        assert str(root) not in error, error
+    assert not re.search(r"(?<![\w.:/>])/(?:[^\s/'\"]+/)+", error), error
+
+
+def test_job_errors_carry_no_absolute_paths(cast: Any) -> None:
+    job = _job(cast.store_a, "test-crash-with-paths")
+    assert run_job(str(job.pk), profile_id=str(cast.store_a.pk)) == "failed"
+    error = _reload(job).error
+    assert error.startswith("Internal error: FileNotFoundError: [Errno 2] No such file or directory:")
+    assert_no_absolute_paths(error)
+    # What the paths were stays readable: the file's own name, and which folder it was in.
+    assert "<media>/" in error and "gone.mp4" in error
+    assert "<workspace>/input-gone.mp4" in error and "helper" in error
 
 
 def test_an_unknown_kind_fails_clearly(cast: Any) -> None:

@@ -188,7 +188,7 @@ def test_it_reports_an_unreachable_server_as_retryable(store_a: Any, sleeps: lis
 @pytest.mark.parametrize(
     ("kwargs", "status", "message"),
     [
-        ({"voice_id": "no-such-voice"}, 404, "A voice with voice_id no-such-voice was not found."),
+        ({"voice_id": "NoSuchVoice000000000"}, 404, "A voice with voice_id NoSuchVoice000000000 was not found."),
         ({"model": "eleven_turbo_v2"}, 400, "Model 'eleven_turbo_v2' not found."),
     ],
 )
@@ -207,6 +207,21 @@ def test_it_passes_on_what_the_server_refused_without_retrying(
     assert (caught.value.retryable, caught.value.status) == (False, status)
     assert caught.value.message == f"ElevenLabs refused the request: {message}"
     assert len(state.calls) == 1 and sleeps == []
+
+
+@pytest.mark.parametrize(
+    "voice_id", ["no-such-voice", "../../v1/user/subscription", "JBFqnCBsd6RMkjVDRZzb?x=1", "é" * 20]
+)
+def test_it_refuses_a_voice_id_that_is_not_one_before_building_a_url(
+    store_a: Any, provider: ElevenLabsProvider, state: ElevenLabsState, tmp_path: Path, voice_id: str
+) -> None:
+    """The SDK puts the id in the URL path unescaped: only ElevenLabs' own id format gets there."""
+    with pytest.raises(TTSError, match="is not an ElevenLabs voice id") as caught:
+        provider.synthesize(text=TEXT, out_dir=tmp_path, voice_id=voice_id)
+    assert caught.value.status == 400 and state.calls == []
+    with pytest.raises(TTSError, match="is not an ElevenLabs voice id"):
+        provider.delete_voice(voice_id)
+    assert state.calls == []
 
 
 def test_it_explains_a_validation_error(

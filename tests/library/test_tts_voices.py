@@ -85,6 +85,42 @@ def test_it_reports_a_failure_listing_voices(provider: ElevenLabsProvider, state
         provider.voices()
 
 
+@pytest.mark.parametrize(
+    ("category", "sharing", "stock"),
+    [
+        ("premade", None, True),
+        ("famous", None, True),
+        ("high_quality", None, True),
+        ("professional", {"status": "copied"}, True),  # added from the public Voice Library
+        ("cloned", None, False),
+        ("generated", None, False),
+        ("professional", None, False),  # a professional clone made in this account
+        ("professional", {"status": "enabled"}, False),  # ... and shared by it
+    ],
+)
+def test_it_tells_stock_voices_from_the_accounts_own(
+    provider: ElevenLabsProvider, state: ElevenLabsState, category: str, sharing: Any, stock: bool
+) -> None:
+    state.voices = {"Candidate00000000000": FakeVoice("Candidate00000000000", "C", category=category, sharing=sharing)}
+    (voice,) = provider.voices()
+    assert voice.stock is stock
+
+
+def test_it_lists_voices_within_a_deadline(provider: ElevenLabsProvider, state: ElevenLabsState) -> None:
+    state.delay_next(2.0)
+    with pytest.raises(TTSError, match=r"did not answer within 0\.3 s") as caught:
+        provider.voices(deadline=0.3)
+    assert caught.value.retryable and len(state.calls) == 1  # one attempt: a request is waiting
+
+
+def test_it_deletes_a_voice_and_accepts_one_already_gone(provider: ElevenLabsProvider, state: ElevenLabsState) -> None:
+    state.voices["ClonedBySomeone00000"] = FakeVoice("ClonedBySomeone00000", "Gone soon", category="cloned")
+    assert provider.delete_voice("ClonedBySomeone00000") is True
+    assert provider.delete_voice("ClonedBySomeone00000") is False  # 404: already gone
+    assert state.deleted == ["ClonedBySomeone00000"]
+    assert [(c.method, c.path, c.key) for c in state.calls] == [("DELETE", "/v1/voices/ClonedBySomeone00000", KEY)] * 2
+
+
 # -- cloning ----------------------------------------------------------------------------------
 
 
@@ -96,7 +132,7 @@ def test_it_clones_a_voice_from_valid_samples(
     voice = provider.clone_voice(name="  Shop owner ", samples=[first, second], description="Warm, friendly")
     (clone,) = state.clones
     assert voice.id == clone["voice_id"] and voice.name == "Shop owner" and voice.provider == "elevenlabs"
-    assert voice.labels == {"category": "cloned"}
+    assert voice.labels == {"category": "cloned"} and voice.stock is False
     assert (clone["name"], clone["description"]) == ("Shop owner", "Warm, friendly")
     assert clone["files"] == [
         ("take one.wav", first.stat().st_size, hashlib.sha256(first.read_bytes()).hexdigest()),

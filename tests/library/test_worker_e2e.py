@@ -118,3 +118,19 @@ def test_a_job_that_keeps_killing_its_worker_fails_clearly(cast: Any) -> None:
     job.refresh_from_db()
     assert job.status == JobStatus.FAILED
     assert "died 3 time(s)" in job.error
+
+
+def test_a_flood_from_one_profile_does_not_hold_back_another_profile(cast: Any, tmp_path: Path) -> None:
+    """A real cluster with two workers and the default running limit (2): store A sends four
+    jobs, then Bob sends one. First in, first out, both workers would take A's jobs and Bob's
+    would start last; the fair queue starts at most one of A's before it."""
+    flood = [_create(cast.store_a, "test-slow", params={"seconds": 2}) for _ in range(4)]
+    bobs = _create(cast.bob_store, "test-slow", params={"seconds": 1})
+    for job in [*flood, bobs]:
+        _send(job)
+    with qcluster(tmp_path):
+        wait_for(lambda: all(_status(j) == JobStatus.SUCCEEDED for j in [*flood, bobs]), timeout=60, what="all jobs")
+    started = dict(Job.all_objects.filter(pk__in=[j.pk for j in [*flood, bobs]]).values_list("pk", "started_at"))
+    ahead = [j for j in flood if started[j.pk] < started[bobs.pk]]
+    assert len(ahead) <= 1, f"{len(ahead)} of the flood's jobs started before Bob's"
+    assert Job.all_objects.filter(pk__in=[j.pk for j in flood], attempts=1).count() == 4

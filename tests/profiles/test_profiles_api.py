@@ -9,6 +9,7 @@ from django.db import connection
 from profiles.models import Profile
 from profiles.tenancy import profile_scope
 from tests.conftest import api_client_for
+from tests.fakes.dns import FakeDNS
 from tests.scopedapp.models import Note
 
 URL = "/api/v1/profiles/"
@@ -89,7 +90,10 @@ def test_deleting_a_profile_removes_its_rows_and_files(
     assert kept.exists()
 
 
-def test_the_postiz_key_is_encrypted_write_only_and_never_logged(cast: Any, alice_client: Any, caplog: Any) -> None:
+def test_the_postiz_key_is_encrypted_write_only_and_never_logged(
+    cast: Any, alice_client: Any, caplog: Any, monkeypatch: Any
+) -> None:
+    FakeDNS.install(monkeypatch, {"postiz.example.com": ["93.184.215.14"]})  # a public host, offline
     caplog.set_level(logging.DEBUG)
     response = alice_client.patch(
         f"{URL}{cast.store_a.pk}/",

@@ -13,7 +13,6 @@ the generator meant a valid id), so requests reach the views instead of stopping
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -27,6 +26,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
 
+from tests.proof.fuzz_ids import retarget
 from tests.proof.world import World
 
 MAX_EXAMPLES = 8
@@ -34,53 +34,6 @@ CHECKS = [not_a_server_error, response_schema_conformance, content_type_conforma
 
 # Loaded at collection: generating the schema reads no rows, so it needs no database.
 schema = schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application()).exclude(path_regex=r"^/api/v1/test/")
-
-ROW_BY_PREFIX = {
-    "/api/v1/library/source-videos/": "video",
-    "/api/v1/library/segments/": "segment",
-    "/api/v1/library/projects/": "project",
-    "/api/v1/library/clips/": "clip",
-    "/api/v1/jobs/": "job",
-    "/api/v1/costs/entries/": "cost_entry",
-    "/api/v1/publishing/publications/": "publication",
-}
-BODY_FIELDS = {
-    "source_video": "video",
-    "source_videos": "video",
-    "clip": "clip",
-    "clips": "clip",
-    "segments": "segment",
-    "project": "project",
-}
-
-
-def _is_uuid(value: Any) -> bool:
-    try:
-        uuid.UUID(str(value))
-    except ValueError:
-        return False
-    return isinstance(value, str)
-
-
-def _retarget(case: Any, world: World, other_profile: Any) -> None:
-    path_params = case.path_parameters or {}
-    for prefix, attr in ROW_BY_PREFIX.items():
-        if case.path.startswith(prefix) and _is_uuid(path_params.get("id")):
-            path_params["id"] = str(getattr(world, attr).pk)
-    if case.path.startswith("/api/v1/profiles/") and _is_uuid(path_params.get("id")):
-        path_params["id"] = str(other_profile.pk)  # alice's second store: deletable, editable
-    if case.path.startswith("/api/v1/library/presets/") and "name" in path_params:
-        path_params["name"] = world.preset.name
-    if case.path.startswith("/api/v1/tools/templates/") and "name" in path_params:
-        path_params["name"] = "intro"
-    if isinstance(case.body, dict):
-        for field, attr in BODY_FIELDS.items():
-            value = case.body.get(field)
-            real = str(getattr(world, attr).pk)
-            if _is_uuid(value):
-                case.body[field] = real
-            elif isinstance(value, list) and value and all(_is_uuid(v) for v in value):
-                case.body[field] = [real]
 
 
 @pytest.fixture
@@ -104,7 +57,7 @@ def in_process_requests() -> Iterator[None]:
 def test_it_answers_generated_requests_without_server_errors(
     case: Any, cast: Any, world_a: World, in_process_requests: None
 ) -> None:
-    _retarget(case, world_a, cast.store_b)
+    retarget(case, world_a, cast.store_b)
     token = RefreshToken.for_user(cast.alice).access_token
     headers = {"Authorization": f"Bearer {token}", "X-Profile-Id": str(cast.store_a.pk)}
     case.call_and_validate(headers=headers, checks=CHECKS)

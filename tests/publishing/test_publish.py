@@ -12,13 +12,15 @@ from typing import Any
 
 import pytest
 from django.core.cache import cache
+from django.db.models import F
+from django.utils import timezone
 
 from library.models import Clip, ClipStatus, Job, JobStatus, Project
 from library.services.jobs import job_send, jobs_requeue_stale
-from library.tasks import run_job
+from library.tasks import run_job, send_job
 from profiles.models import Profile
 from profiles.tenancy import profile_scope
-from publishing.models import Publication, PublicationStatus
+from publishing.models import PostizCall, Publication, PublicationStatus
 from tests.conftest import api_client_for
 from tests.fakes.postiz import KEY_A, KEY_B, PostizHandler, PostizState, default_state
 from tests.fakes.server import Running, running
@@ -113,8 +115,9 @@ def test_bulk_schedules_every_interval_and_paces_under_the_limit(
         "start_at": start.isoformat(), "interval_minutes": 30,
     }, format="json")  # fmt: skip
     assert response.status_code == 202, response.content
-    job = _run(response.json()["id"], cast.store_a)
+    job, waits = _run_through_waits(response.json()["id"], cast.store_a)
     assert job.status == JobStatus.SUCCEEDED, job.error
+    assert waits  # the 429 gave the worker back: the job was rescheduled, not put to sleep
     posts = _posts(connected.state, KEY_A)
     assert len(posts) == 6  # every post created once, despite the 429
     by_group = sorted({(p.publish_date, p.group) for p in posts})
@@ -125,23 +128,110 @@ def test_bulk_schedules_every_interval_and_paces_under_the_limit(
         assert row.status == PublicationStatus.SUBMITTED
 
 
-def test_our_own_budget_paces_jobs_before_postiz_says_no(
-    cast: Any, connected: Running, tmp_path: Path, settings: Any
+def _run_through_waits(job_id: str, profile: Any, rounds: int = 10) -> tuple[Job, list[datetime]]:
+    """Run a job as the workers would, through its reschedules: each time it hands its worker
+    back to wait for a Postiz slot, a one-off q2 schedule will send it at the slot, and a run
+    before then does nothing. (The fake Postiz counts in real seconds: wait them out.)"""
+    waits = []
+    for _ in range(rounds):
+        outcome = run_job(job_id, profile_id=str(profile.pk))
+        job = Job.all_objects.get(pk=job_id)
+        if not outcome.startswith("rescheduled"):
+            return job, waits
+        assert job.status == JobStatus.QUEUED and job.run_after is not None
+        _assert_sent_at(job)
+        assert run_job(job_id, profile_id=str(profile.pk)) == "skipped: not due yet"
+        waits.append(job.run_after)
+        time.sleep(max(0.0, (job.run_after - timezone.now()).total_seconds()))
+    raise AssertionError(f"still waiting after {rounds} rounds")
+
+
+def _assert_sent_at(job: Job) -> None:
+    from django_q.models import Schedule
+
+    schedule = Schedule.objects.get(name=f"editai: send job {job.pk}")
+    assert (schedule.func, schedule.schedule_type, schedule.next_run) == (
+        "library.tasks.send_job", Schedule.ONCE, job.run_after
+    )  # fmt: skip
+
+
+def _no_sleep(seconds: float) -> None:
+    raise AssertionError(f"a worker slept {seconds} s for a Postiz slot")
+
+
+def _no_naps(ctx: Any) -> Any:
+    return _no_sleep
+
+
+def _slot_comes(job: Job) -> None:
+    """An hour passes for the pacing: the logged calls leave the window, and the job is due."""
+    PostizCall.all_objects.update(created_at=F("created_at") - timedelta(hours=2))
+    Job.all_objects.filter(pk=job.pk).update(run_after=timezone.now())
+
+
+def test_our_own_budget_paces_jobs_before_postiz_says_no_without_holding_a_worker(
+    cast: Any, connected: Running, tmp_path: Path, settings: Any, monkeypatch: Any
 ) -> None:
-    settings.POSTIZ_RATE_WINDOW_SECONDS = 2.0
-    settings.POSTIZ_POSTS_PER_HOUR = 1
+    settings.POSTIZ_POSTS_PER_HOUR = 1  # in the stock hour
     client = api_client_for(cast.alice)
     clips = [_final_clip(cast.store_a, tmp_path, i) for i in range(1, 3)]
     ids = {i["identifier"]: i["id"] for i in client.get(f"{PUB}integrations/").json()}
-    started = time.monotonic()
     response = client.post(f"{PUB}bulk/", {"clips": [str(c.pk) for c in clips], "integration_ids": [ids["threads"]],
                                           "start_at": "2030-01-01T09:00:00Z", "interval_minutes": 60}, format="json")  # fmt: skip
-    job = _run(response.json()["id"], cast.store_a)
-    assert job.status == JobStatus.SUCCEEDED, job.error
-    assert time.monotonic() - started >= 1.5  # waited for the second slot
-    assert all(c for c in connected.state.calls_to("POST", "/posts"))  # and none was refused:
-    assert len(connected.state.calls_to("POST", "/posts")) == 2
+    job_id = response.json()["id"]
+
+    monkeypatch.setattr(time, "sleep", _no_sleep)
+    monkeypatch.setattr("publishing.services.submit.ctx_sleep", _no_naps)
+    outcome = run_job(job_id, profile_id=str(cast.store_a.pk))
+    assert outcome.startswith("rescheduled: the profile's 1 posts per hour are used up")
+    job = Job.all_objects.get(pk=job_id)
+    first_call = PostizCall.all_objects.get().created_at
+    assert job.status == JobStatus.QUEUED and job.run_after > first_call + timedelta(minutes=59)
+    _assert_sent_at(job)
+    shown = client.get(f"/api/v1/jobs/{job_id}/").json()
+    assert (shown["status"], shown["run_after"]) == ("queued", job.run_after.isoformat().replace("+00:00", "Z"))
+    assert len(_posts(connected.state, KEY_A)) == 1  # the first group went; its post id is kept
+    assert run_job(job_id, profile_id=str(cast.store_a.pk)) == "skipped: not due yet"
+    _slot_comes(job)
+    assert send_job(job_id) == "sent"  # what the schedule runs at the slot
+    assert run_job(job_id, profile_id=str(cast.store_a.pk)) == "succeeded"
+    assert len(connected.state.calls_to("POST", "/posts")) == 2  # none refused, none twice
     assert len(_posts(connected.state, KEY_A)) == 2
+    # A wait is not a failure: the allowance of attempts grew with it.
+    assert (Job.all_objects.get(pk=job_id).attempts, job.max_attempts) == (2, 4)
+
+
+def test_one_click_hands_publishing_that_must_wait_to_a_job_of_its_own(
+    cast: Any, connected: Running, sample_media: Path, settings: Any, monkeypatch: Any
+) -> None:
+    """Rescheduling one-click would render it all again: it finishes, and a publish job that the
+    system started (never refused by the client's queue limit) posts at the slot."""
+    from tests.library.helpers import upload
+    from tests.media import CHAPLIN
+
+    settings.ELEVENLABS_API_KEY = ""
+    settings.POSTIZ_POSTS_PER_HOUR = 1
+    with profile_scope(Profile.objects.get(pk=cast.store_a.pk)):
+        PostizCall.objects.create()  # this hour's only post is taken
+    monkeypatch.setattr("publishing.services.submit.ctx_sleep", _no_naps)
+    client = api_client_for(cast.alice)
+    video = upload(client, sample_media / CHAPLIN).json()
+    ids = {i["identifier"]: i["id"] for i in client.get(f"{PUB}integrations/").json()}
+    response = client.post("/api/v1/library/one-click/", {
+        "source_video": video["id"], "script_text": "Later.", "variant_count": 1, "target_duration": 2,
+        "preset": "instagram_reels", "publish": {"integration_ids": [ids["x"]], "caption": "Soon", "type": "now"},
+    }, format="json")  # fmt: skip
+    one_click = _run(response.json()["id"], cast.store_a)
+    assert one_click.status == JobStatus.SUCCEEDED, one_click.error
+    follow_up = Job.all_objects.get(kind="publish")
+    assert (follow_up.origin, follow_up.status) == ("system", JobStatus.QUEUED)
+    _assert_sent_at(follow_up)
+    [row] = Publication.all_objects.all()
+    assert (row.job_id, row.status) == (follow_up.pk, PublicationStatus.UPLOADING)  # uploaded, not posted
+    _slot_comes(follow_up)
+    assert _run(str(follow_up.pk), cast.store_a).status == JobStatus.SUCCEEDED
+    assert Publication.all_objects.get().status == PublicationStatus.SUBMITTED
+    assert len(connected.state.calls_to("POST", "/upload")) == 1  # the upload was not repeated
 
 
 def test_a_crash_between_create_and_save_still_makes_one_post(cast: Any, connected: Running, tmp_path: Path) -> None:
@@ -300,3 +390,36 @@ def test_one_click_renders_and_publishes_in_one_job(
     [upload_call] = connected.state.calls_to("POST", "/upload")
     assert upload_call.body["file"]["size"] > 10_000  # the rendered clip itself
     assert set(Publication.all_objects.values_list("status", flat=True)) == {PublicationStatus.SUBMITTED}
+
+
+def test_one_click_can_schedule_its_publications(
+    cast: Any, connected: Running, sample_media: Path, settings: Any
+) -> None:
+    """Issue 14, point 13: `publish.type = "schedule"` crashed the job (its `scheduled_at`
+    came back from the job's JSON params as a string, compared with a datetime)."""
+    from tests.library.helpers import upload
+    from tests.media import CHAPLIN
+
+    settings.ELEVENLABS_API_KEY = ""
+    client = api_client_for(cast.alice)
+    video = upload(client, sample_media / CHAPLIN).json()
+    ids = {i["identifier"]: i["id"] for i in client.get(f"{PUB}integrations/").json()}
+    when = datetime(2031, 5, 4, 9, 30, tzinfo=UTC)
+    body = {"source_video": video["id"], "script_text": "The tramp is back.", "variant_count": 1,
+            "target_duration": 3, "publish": {"integration_ids": [ids["tiktok"]], "caption": "Soon", "type": "schedule"}}  # fmt: skip
+    # Refused before any work starts: a schedule needs a time, in the future.
+    assert "scheduled_at" in str(client.post("/api/v1/library/one-click/", body, format="json").json())
+    body["publish"]["scheduled_at"] = "2001-01-01T00:00:00Z"
+    assert client.post("/api/v1/library/one-click/", body, format="json").status_code == 400
+    assert not Job.all_objects.filter(kind="one-click").exists()
+    body["publish"]["scheduled_at"] = when.isoformat()
+    response = client.post("/api/v1/library/one-click/", body, format="json")
+    assert response.status_code == 202, response.content
+    job = _run(response.json()["id"], cast.store_a)
+    assert job.status == JobStatus.SUCCEEDED, job.error
+    [create] = connected.state.calls_to("POST", "/posts")
+    assert create.body["type"] == "schedule"
+    [post] = _posts(connected.state, KEY_A)
+    assert post.publish_date == when
+    [row] = Publication.all_objects.all()
+    assert (row.type, row.scheduled_at, row.status) == ("schedule", when, PublicationStatus.SUBMITTED)

@@ -134,6 +134,9 @@ def bucket_bytes(env: dict[str, str], key: str) -> bytes:
     return s3_client(env["S3_ENDPOINT_URL"]).get_object(Bucket=BUCKET, Key=key)["Body"].read()
 
 
+HEALTH_TOKEN = "scale-suite-health-token"
+
+
 def machine_env(root: Path, **extra: str) -> dict[str, str]:
     """The environment of one "machine" of the install: the test database, its own media and
     temp folders (never shared), and whatever broker/storage settings `extra` brings."""
@@ -146,6 +149,7 @@ def machine_env(root: Path, **extra: str) -> dict[str, str]:
         "EDITAI_TEST_MEDIA_ROOT": str(root / "media"),
         "EDITAI_TEST_TEMP_ROOT": str(root / "tmp"),
         "EDITAI_JOB_HEARTBEAT_SECONDS": "0.5",
+        "EDITAI_HEALTH_TOKEN": HEALTH_TOKEN,  # the health details (broker, disks) are not for anyone
         "PYTHONUNBUFFERED": "1",
         **extra,
     }

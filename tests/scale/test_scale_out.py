@@ -25,6 +25,7 @@ from tests.conftest import PASSWORD
 from tests.media import CHAPLIN
 from tests.scale.stack import (
     BUCKET,
+    HEALTH_TOKEN,
     CannotStart,
     bucket_bytes,
     bucket_keys,
@@ -175,7 +176,7 @@ def test_it_uploads_generates_and_renders_across_two_workers(
         for machine in ("web", "w1", "w2"):
             assert files_in(install.machine(machine) / "media") == []
         assert files_in(Path(settings.MEDIA_ROOT) / profile) == []
-        health = httpx.get(f"{install.url}/api/v1/health/").json()
+        health = httpx.get(f"{install.url}/api/v1/health/", headers={"X-Health-Token": HEALTH_TOKEN}).json()
         assert health["broker"] == {"kind": "redis", "ok": True}
         assert health["disk"]["media"] == {"s3_bucket": BUCKET}
 

@@ -149,7 +149,8 @@ def test_deleting_a_profile_deletes_its_files_from_the_bucket(
     assert len(bucket_keys(on_s3, f"{cast.store_a.pk}/")) == 2
 
 
-def test_health_names_the_bucket_instead_of_a_local_media_folder(on_s3: dict, client: Any) -> None:
-    body = client.get("/api/v1/health/").json()
+def test_health_names_the_bucket_instead_of_a_local_media_folder(on_s3: dict, client: Any, settings: Any) -> None:
+    settings.HEALTH_TOKEN = "s3-suite-health-token"
+    body = client.get("/api/v1/health/", HTTP_X_HEALTH_TOKEN="s3-suite-health-token").json()
     assert body["disk"]["media"] == {"s3_bucket": BUCKET}
     assert body["disk"]["temp"]["free_bytes"] > 0

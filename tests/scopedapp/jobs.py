@@ -1,8 +1,11 @@
 """Job kinds that exist only in the test settings, to drive the runner through its paths with
-real ffmpeg processes: a slow one (reads its input in real time), and one that crashes."""
+real ffmpeg processes: a slow one (reads its input in real time), one that crashes, and one
+that runs until its test opens its gate."""
 
 from __future__ import annotations
 
+import threading
+from collections import defaultdict
 from typing import Any
 
 import ffmpeg
@@ -27,3 +30,29 @@ def slow(ctx: JobContext) -> dict[str, Any]:
 def crash(ctx: JobContext) -> dict[str, Any]:
     (ctx.workspace / "half-written.tmp").write_bytes(b"x" * 1000)
     raise RuntimeError("boom")
+
+
+# Gates of test-gate jobs, by job id: an in-process test opens them to let a job finish.
+GATES: defaultdict[str, threading.Event] = defaultdict(threading.Event)
+
+
+@job_kind("test-gate")
+def gate(ctx: JobContext) -> dict[str, Any]:
+    """Runs until the test opens its gate (GATES[job id].set()): a job that holds its worker for
+    exactly as long as a test wants, whatever the machine's speed."""
+    opened = GATES[str(ctx.job.pk)]
+    while not opened.wait(0.02):
+        ctx.check_cancelled()
+    return {"gate": "opened"}
+
+
+@job_kind("test-crash-with-paths")
+def crash_with_paths(ctx: JobContext) -> dict[str, Any]:
+    """Fails the way a lost file does: the exception names absolute paths of this machine."""
+    from django.conf import settings
+
+    missing = settings.MEDIA_ROOT / str(ctx.job.profile_id) / "sources" / "gone.mp4"
+    raise FileNotFoundError(
+        f"[Errno 2] No such file or directory: '{missing}' (copying to '{ctx.workspace / 'input-gone.mp4'}', "
+        f"tool /usr/local/bin/helper)"
+    )

@@ -194,6 +194,8 @@ ROUTES: dict[str, Case] = {
     "providers-status": Public("install-wide provider configuration: no tenant data"),
     "schema": Public("OpenAPI document"),
     "docs": Public("Swagger UI page"),
+    "api-auth-login": Public("browsable API login form (failed-login limits: tests/profiles/test_auth_limits.py)"),
+    "admin-login": Public("admin login form (failed-login limits: tests/profiles/test_auth_limits.py)"),
     "auth-register": Public(AUTH),
     "auth-token": Public(AUTH),
     "auth-token-refresh": Public(AUTH),

@@ -31,6 +31,9 @@ CAPTION = "Made with the EditAI demo"
 
 
 class Command(BaseCommand):
+    # The offline demo of the README runs in a plain local shell, where DEBUG is off and the
+    # development keys are in use: the production-secrets check (editai.E001) must not stop it.
+    requires_system_checks: list[str] = []
     help = (
         "Offline one-click run: a demo user with two stores, sample footage (yours or a generated test card), "
         "analysis → variants → voiceover + captions → render with the local providers, and publishing to "

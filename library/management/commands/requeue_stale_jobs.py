@@ -19,4 +19,5 @@ class Command(BaseCommand):
             raise CommandError(f"--stale-after must be a positive number of seconds, not {stale_after}")
         report = jobs_requeue_stale(stale_after=stale_after)
         resent = f", sent {len(report.resent)} queued job(s) again" if report.resent else ""
-        self.stdout.write(f"requeued {len(report.requeued)} job(s), failed {len(report.failed)}{resent}")
+        woken = f", woke {len(report.woken)} waiting job(s)" if report.woken else ""
+        self.stdout.write(f"requeued {len(report.requeued)} job(s), failed {len(report.failed)}{resent}{woken}")

@@ -24,6 +24,10 @@ class Voice:
     provider: str
     language: str | None = None
     labels: dict = field(default_factory=dict)
+    # True: a voice the provider offers every account (espeak-ng's, ElevenLabs' premade and Voice
+    # Library voices). False: the account's own (a clone): usable only by the profile it is
+    # recorded for (library.ClonedVoice).
+    stock: bool = True
 
 
 @dataclass(frozen=True)
@@ -76,4 +80,9 @@ class TTSProvider(Protocol):
         job_id: uuid.UUID | str | None = None,
     ) -> Speech: ...
 
-    def voices(self) -> list[Voice]: ...
+    def voices(self, *, deadline: float | None = None) -> list[Voice]: ...
+
+    def valid_voice_id(self, voice_id: str) -> bool:
+        """Whether `voice_id` has the provider's id format: checked before it reaches a URL or a
+        command line, and before any list of voices is fetched."""
+        ...

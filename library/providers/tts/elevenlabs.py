@@ -1,5 +1,5 @@
 """ElevenLabs through its official SDK: speech with character timestamps, voices, instant voice
-cloning, and the subscription's character usage.
+cloning (and deleting a clone), and the subscription's character usage.
 
 Every call has a timeout and goes through `_call`, which turns the SDK's and httpx's exceptions
 into TTSError and retries what may work later (429, 5xx, timeouts, network) with exponential
@@ -13,6 +13,7 @@ import binascii
 import contextlib
 import logging
 import mimetypes
+import re
 import time
 import uuid
 from collections.abc import Callable
@@ -54,6 +55,14 @@ CLONE_MAX_FILES = 25
 CLONE_MAX_BYTES = 10 * 1024 * 1024
 CLONE_MIN_SPEECH_SECONDS = 6.0
 VOICE_PAGES = 20  # 100 voices a page
+# ElevenLabs voice ids are 20 letters and digits ("JBFqnCBsd6RMkjVDRZzb"); a little slack either
+# way, never a character that could change the URL the SDK builds (it does not escape the id).
+VOICE_ID = re.compile(r"[A-Za-z0-9]{16,40}")
+# Voices every account has: ElevenLabs' defaults and its curated ones (VoiceCategory in the SDK).
+# "cloned", "generated" and "professional" voices are the account's own, made by someone.
+STOCK_CATEGORIES = frozenset({"premade", "famous", "high_quality"})
+# A voice added from the public Voice Library is a copy ("copied"), whatever its category.
+LIBRARY_COPY = frozenset({"copied", "copied_disabled"})
 
 
 @dataclass(frozen=True)
@@ -136,10 +145,15 @@ class ElevenLabsProvider:
 
     # -- one policy for errors and retries -------------------------------------------------
 
-    def _call(self, what: str, fn: Callable[[], T], *, idempotent: bool = True) -> T:
+    def _call(
+        self, what: str, fn: Callable[[], T], *, idempotent: bool = True, attempts: int | None = None,
+        timeout: float | None = None,
+    ) -> T:  # fmt: skip
         """Run one SDK call. A call that may have had an effect (a voice created) is repeated
-        only when the server certainly did not act on it: 429, or no connection at all."""
-        for attempt in range(1, self.attempts + 1):
+        only when the server certainly did not act on it: 429, or no connection at all.
+        `attempts`/`timeout` override the provider's (a call made inside an HTTP request)."""
+        attempts = attempts or self.attempts
+        for attempt in range(1, attempts + 1):
             wait: float | None = None
             unsent = False  # the request certainly never reached the server
             try:
@@ -149,18 +163,20 @@ class ElevenLabsProvider:
                 if exc.status_code == 429:
                     wait = _retry_after(exc)
             except httpx.TimeoutException:
-                error = TTSError(f"ElevenLabs did not answer within {self.timeout:g} s.", retryable=True)
+                error = TTSError(
+                    f"ElevenLabs did not answer within {round(timeout or self.timeout, 2):g} s.", retryable=True
+                )
             except httpx.ConnectError:
                 error, unsent = TTSError("ElevenLabs could not be reached.", retryable=True), True
             except httpx.TransportError as exc:
                 error = TTSError(f"The connection to ElevenLabs failed ({type(exc).__name__}).", retryable=True)
             repeatable = idempotent or unsent or error.status == 429
-            if not (error.retryable and repeatable) or attempt == self.attempts:
+            if not (error.retryable and repeatable) or attempt == attempts:
                 raise error
             delay = min(wait if wait is not None else self.backoff * 2 ** (attempt - 1), self.max_wait)
             logger.warning(
-                "ElevenLabs %s failed (%s); attempt %d of %d in %.1f s", what, error.message, attempt + 1,
-                self.attempts, delay,
+                "ElevenLabs %s failed (%s); attempt %d of %d in %.1f s", what, error.message, attempt + 1, attempts,
+                delay,
             )  # fmt: skip
             self.sleep(delay)
         raise AssertionError("unreachable")
@@ -197,6 +213,8 @@ class ElevenLabsProvider:
             raise bad_input("There is no text to speak.")
         model = model or settings.ELEVENLABS_MODEL
         voice = voice_id or settings.ELEVENLABS_VOICE_ID
+        if not self.valid_voice_id(voice):  # it becomes part of the URL
+            raise bad_input(f"{voice[:60]!r} is not an ElevenLabs voice id (20 letters and digits).")
         settings_model = self._voice_settings(voice_settings)
         try:  # a call we could not price must not be made: the ledger would miss it
             pricing.model_prices(provider="elevenlabs", model=model)
@@ -228,15 +246,30 @@ class ElevenLabsProvider:
 
     # -- voices, cloning, subscription ---------------------------------------------------------
 
-    def voices(self) -> list[Voice]:
+    @staticmethod
+    def valid_voice_id(voice_id: str) -> bool:
+        return bool(VOICE_ID.fullmatch(voice_id or ""))
+
+    def voices(self, *, deadline: float | None = None) -> list[Voice]:
+        """Every voice of the account, stock and the account's own (see `_voice`). `deadline`:
+        seconds for the whole listing, one attempt per page (a call made inside a request)."""
         voices: list[Voice] = []
         token: str | None = None
+        started = time.monotonic()
         for _ in range(VOICE_PAGES):
+            options: dict[str, Any] = dict(NO_RETRIES)
+            if deadline is not None:
+                left = deadline - (time.monotonic() - started)
+                if left <= 0:
+                    raise TTSError(f"ElevenLabs did not list its voices within {deadline:g} s.", retryable=True)
+                options["timeout_in_seconds"] = min(self.timeout, left)
             page = self._call(
                 "voices",
-                lambda token=token: self.client.voices.search(
-                    page_size=100, next_page_token=token, request_options=NO_RETRIES
+                lambda token=token, options=options: self.client.voices.search(
+                    page_size=100, next_page_token=token, request_options=options
                 ),
+                attempts=1 if deadline is not None else None,
+                timeout=options.get("timeout_in_seconds"),
             )
             voices.extend(_voice(v) for v in page.voices)
             token = page.next_page_token
@@ -268,7 +301,20 @@ class ElevenLabsProvider:
         labels = {"category": "cloned"}
         if created.requires_verification:
             labels["requires_verification"] = "true"
-        return Voice(id=created.voice_id, name=name, provider=self.name, labels=labels)
+        return Voice(id=created.voice_id, name=name, provider=self.name, labels=labels, stock=False)
+
+    def delete_voice(self, voice_id: str) -> bool:
+        """Delete one of the account's voices (a deleted profile's clone). False when ElevenLabs
+        no longer has it: the outcome wanted, reached earlier."""
+        if not self.valid_voice_id(voice_id):
+            raise bad_input(f"{voice_id[:60]!r} is not an ElevenLabs voice id.")
+        try:
+            self._call("voice deletion", lambda: self.client.voices.delete(voice_id, request_options=NO_RETRIES))
+        except TTSError as exc:
+            if exc.status == 404:
+                return False
+            raise
+        return True
 
     def subscription(self) -> SubscriptionUsage:
         sub = self._call("subscription", lambda: self.client.user.subscription.get(request_options=NO_RETRIES))
@@ -308,9 +354,12 @@ def _voice(raw: Any) -> Voice:
     if raw.category:
         labels.setdefault("category", str(raw.category))
     language = labels.get("language") or next((v.language for v in raw.verified_languages or []), None)
+    sharing = getattr(raw.sharing, "status", None) if raw.sharing is not None else None
+    stock = str(raw.category or "") in STOCK_CATEGORIES or str(sharing or "") in LIBRARY_COPY
     return Voice(
-        id=raw.voice_id, name=raw.name or raw.voice_id, provider="elevenlabs", language=language, labels=labels
-    )
+        id=raw.voice_id, name=raw.name or raw.voice_id, provider="elevenlabs", language=language, labels=labels,
+        stock=stock,
+    )  # fmt: skip
 
 
 def _check_samples(samples: list[Path]) -> None:

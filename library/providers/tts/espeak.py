@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import re
 import subprocess
 import sys
 import tempfile
@@ -35,6 +36,9 @@ RATE_RANGE, DEFAULT_RATE = (80, 450), 175  # words per minute (espeak-ng's own b
 PITCH_RANGE, DEFAULT_PITCH = (0, 99), 50
 SETTINGS_KEYS = ("rate", "pitch")
 VOICES_TIMEOUT = 30.0
+# A language code or voice file ("en-us", "gmw/en-GB-x-rp"), optionally "+variant" ("en-us+f3"):
+# the form of every name `espeak-ng --voices` lists. It becomes a command-line argument.
+VOICE_ID = re.compile(r"[A-Za-z0-9-]{1,40}(?:/[A-Za-z0-9-]{1,40})?(?:\+[A-Za-z0-9_-]{1,40})?")
 
 
 def _timeout(text: str) -> float:
@@ -113,14 +117,25 @@ class EspeakProvider:
         self.word_events = word_events  # False: always the command line and estimated timings
         self.library = library  # libespeak-ng's file name; None: wherever the system has it
 
-    def voices(self) -> list[Voice]:
+    def voices(self, *, deadline: float | None = None) -> list[Voice]:
+        """The installed voices (listed once per process; `deadline` is not needed: it is local)."""
         return parse_voices(_listing(self.binary, ""))
 
-    def _check_voice(self, voice_id: str) -> None:
+    @staticmethod
+    def valid_voice_id(voice_id: str) -> bool:
+        return bool(VOICE_ID.fullmatch(voice_id or ""))
+
+    def installed(self, voice_id: str) -> bool:
+        """Whether espeak-ng here has this voice (a listed id or voice file, and any variant)."""
+        if not self.valid_voice_id(voice_id):
+            return False
         voices = self.voices()
         known = {v.id for v in voices} | {v.labels["file"] for v in voices}
         base, _, variant = voice_id.partition("+")
-        if base not in known or (variant and variant.lower() not in _variants(self.binary)):
+        return base in known and (not variant or variant.lower() in _variants(self.binary))
+
+    def _check_voice(self, voice_id: str) -> None:
+        if not self.installed(voice_id):
             raise bad_input(f"Unknown espeak-ng voice {voice_id!r}; list the voices to see which exist.")
 
     def synthesize(

@@ -31,8 +31,8 @@ def main() -> None:
     from django.core.files.uploadedfile import SimpleUploadedFile
     from django.utils import timezone
 
+    from library.jobs.queue import job_send
     from library.models import Job, JobStatus
-    from library.services.jobs import job_send
     from library.services.videos import source_video_create
     from profiles.models import Profile
     from profiles.services import profile_create

@@ -42,7 +42,9 @@ def product_render(job: dict[str, Any], out: Path) -> dict[str, float]:
     django.setup()  # settings only: nothing here touches the database
     from library.media import captions
     from library.media.ffmpeg import run, timeout_for
-    from library.media.render import Encoding, Piece, RenderSpec, render_graph
+    from library.media.graphs.encode import Encoding
+    from library.media.graphs.pieces import Piece
+    from library.media.render import RenderSpec, render_graph
 
     words = [captions.Word(text, start, end) for text, start, end in job["words"]]
     started, cpu = time.perf_counter(), cpu_seconds()

@@ -3,25 +3,34 @@ unscoped), with the total of whatever the filters select."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib import admin
 from django.db.models import Count, Field, Model, Sum
 from django.http import HttpRequest, HttpResponse
 
 from costs.models import LEGACY_PROFILE_LABEL, BudgetReservation, CostEntry
-from costs.selectors import money, subscription_usage
+from costs.selectors import money
 from profiles.admin import ProfileFilter, ProfileScopedAdmin, change_link_by_id
+
+if TYPE_CHECKING:
+    from django.utils.safestring import SafeString
 
 
 class ProfileOrLegacyFilter(ProfileFilter):
     """The profile filter, whose "empty" choice selects the entries of deleted profiles."""
 
     def __init__(
-        self, field: Field, request: HttpRequest, params: Any, model: type[Model], model_admin: Any, field_path: str
+        self,
+        field: Field,
+        request: HttpRequest,
+        params: dict[str, list[str]],
+        model: type[Model],
+        model_admin: admin.ModelAdmin[Any],
+        field_path: str,
     ) -> None:
         super().__init__(field, request, params, model, model_admin, field_path)
-        self.empty_value_display = LEGACY_PROFILE_LABEL
+        self.empty_value_display = cast("SafeString", LEGACY_PROFILE_LABEL)  # plain text: nothing to escape
 
 
 class ReadOnlyAdmin(ProfileScopedAdmin):
@@ -30,10 +39,10 @@ class ReadOnlyAdmin(ProfileScopedAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
     # The base adds a plain "profile" column and filter; these admins bring their own.
@@ -75,8 +84,6 @@ class CostEntryAdmin(ReadOnlyAdmin):
         if context is not None and "cl" in context:
             totals = context["cl"].queryset.aggregate(total=Sum("cost_usd"), entries=Count("pk"))
             context["cost_totals"] = {"total_usd": money(totals["total"]), "entries": totals["entries"]}
-            # The install's provider subscriptions, across every profile: staff only, here.
-            context["subscriptions"] = subscription_usage()
         return response
 
 

@@ -11,7 +11,7 @@ import math
 import uuid
 from decimal import Decimal
 from numbers import Real
-from typing import Any
+from typing import TypedDict, cast
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
@@ -26,7 +26,13 @@ LEGACY_PROFILE_LABEL = "Legacy / deleted profile"
 COUNT_UNITS = ("characters", "input_tokens", "output_tokens", "thinking_tokens", "frames")
 UNIT_KEYS = (*COUNT_UNITS, "seconds")
 
-MONEY = {"max_digits": 14, "decimal_places": 6}
+
+class _Money(TypedDict):
+    max_digits: int
+    decimal_places: int
+
+
+MONEY: _Money = {"max_digits": 14, "decimal_places": 6}
 
 operation_validator = RegexValidator(r"^[a-z][a-z0-9_]{0,39}$", "Use lowercase letters, digits and underscores.")
 
@@ -46,7 +52,7 @@ class Operation:
     ANALYSIS = "analysis"
 
 
-def validate_units(value: Any) -> None:
+def validate_units(value: object) -> None:
     if not isinstance(value, dict):
         raise ValidationError("Units must be a JSON object.")
     unknown = sorted(set(value) - set(UNIT_KEYS))
@@ -60,13 +66,13 @@ def validate_units(value: Any) -> None:
             raise ValidationError(f"Unit {key!r} must be a finite number.")
         if amount < 0:
             raise ValidationError(f"Unit {key!r} cannot be negative.")
-        if key in COUNT_UNITS and amount != int(amount):
+        if key in COUNT_UNITS and amount != int(cast("float | Decimal", amount)):
             raise ValidationError(f"Unit {key!r} must be a whole number.")
 
 
 class CostEntry(ProfileScopedModel):
     # Overrides the inherited CASCADE key: entries survive their profile's deletion.
-    profile = models.ForeignKey(
+    profile = models.ForeignKey(  # type: ignore[assignment]  # nullable here only
         "profiles.Profile", null=True, on_delete=models.SET_NULL, editable=False, related_name="+"
     )
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)

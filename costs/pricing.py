@@ -50,7 +50,7 @@ def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def _decimal(value: Any, where: str) -> Decimal:
+def _decimal(value: object, where: str) -> Decimal:
     if isinstance(value, bool):
         raise ImproperlyConfigured(f"price {where} must be a number, got {value!r}")
     try:
@@ -62,14 +62,14 @@ def _decimal(value: Any, where: str) -> Decimal:
     return number
 
 
-def _validated(raw: Any) -> PriceTable:
+def _validated(raw: object) -> PriceTable:
     if not isinstance(raw, dict):
         raise ImproperlyConfigured("the price table must be an object of provider -> model -> prices")
     table: PriceTable = {}
     for provider, models in raw.items():
         if not isinstance(models, dict):
             raise ImproperlyConfigured(f"prices of {provider!r} must be an object of model -> prices")
-        required, optional = PRICE_KEYS.get(provider, ((), None))  # type: ignore[arg-type]
+        required, optional = PRICE_KEYS.get(provider, ((), None))
         table[provider] = {}
         for model, prices in models.items():
             where = f"{provider}.{model}"
@@ -89,7 +89,7 @@ def _validated(raw: Any) -> PriceTable:
 @cache
 def price_table() -> PriceTable:
     """The effective table, validated once (and again whenever a test overrides the settings)."""
-    override: Any = {}
+    override: dict[str, Any] = {}
     if settings.COST_PRICES_JSON.strip():
         try:
             # Floats in the JSON would carry binary noise into Decimal; read them as Decimal.
@@ -105,7 +105,7 @@ def price_table() -> PriceTable:
 
 
 @receiver(setting_changed)
-def _forget_prices(*, setting: str, **kwargs: Any) -> None:
+def _forget_prices(*, setting: str, **kwargs: object) -> None:
     if setting in ("COST_PRICES", "COST_PRICES_JSON"):
         price_table.cache_clear()
 
@@ -126,7 +126,7 @@ def _money(amount: Decimal) -> Decimal:
     return amount.quantize(CENT_MILLIONTH, rounding=ROUND_HALF_UP)
 
 
-def _count(value: Any, name: str) -> int:
+def _count(value: object, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
     return value

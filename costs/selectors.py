@@ -13,7 +13,6 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from django.core.cache import cache
 from django.db.models import Count, DecimalField, F, QuerySet, Sum
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, TruncDate, TruncMonth
@@ -172,33 +171,6 @@ def budget_usage(*, now: datetime | None = None) -> dict:
         "percent_used": percent,
         "by_provider": {provider: money(total) for provider, total in month.by_provider.items()},
     }
-
-
-# provider name -> a function returning the install's subscription usage at that provider (None
-# when not configured), registered by the adapter's app (costs cannot import the library). The
-# figures cover every profile, so they are for support staff (the cost admin), never a tenant.
-SUBSCRIPTION_USAGE: dict[str, Any] = {}
-SUBSCRIPTION_CACHE_SECONDS = 60
-
-
-def subscription_usage() -> dict[str, dict[str, Any]]:
-    """Each configured provider's subscription figures (or {"error": ...} when it failed),
-    cached for a minute: an admin page must not wait on the provider each time it is shown."""
-    usage: dict[str, dict[str, Any]] = {}
-    for provider, source in sorted(SUBSCRIPTION_USAGE.items()):
-        key = f"subscription:{provider}"
-        figures = cache.get(key)
-        if figures is None:
-            try:
-                figures = source()
-            except Exception as exc:  # a provider outage must not break the page
-                usage[provider] = {"error": getattr(exc, "message", None) or str(exc)}
-                continue
-            if figures is None:  # not configured
-                continue
-            cache.set(key, figures, SUBSCRIPTION_CACHE_SECONDS)
-        usage[provider] = figures
-    return usage
 
 
 def cost_report_rows(

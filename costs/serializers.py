@@ -19,7 +19,7 @@ class MomentField(serializers.Field):
 
     default_error_messages = {"invalid": "Use a date (YYYY-MM-DD) or an ISO 8601 date-time."}
 
-    def to_internal_value(self, data: Any) -> tuple[datetime, bool]:
+    def to_internal_value(self, data: object) -> tuple[datetime, bool]:
         text = str(data).strip()
         try:
             day = parse_date(text)
@@ -34,7 +34,7 @@ class MomentField(serializers.Field):
             moment = moment.replace(tzinfo=UTC)
         return moment, False
 
-    def to_representation(self, value: Any) -> Any:
+    def to_representation(self, value: object) -> object:
         return value.isoformat() if isinstance(value, datetime | date) else value
 
 

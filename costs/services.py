@@ -16,20 +16,18 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
-from rest_framework import status
-from rest_framework.exceptions import APIException
 
 from costs import pricing, selectors
 from costs.models import COUNT_UNITS, BudgetReservation, CostEntry, validate_units
+from profiles.errors import OverBudget
 from profiles.models import Profile
 from profiles.tenancy import ScopeError, current_profile
 
 logger = logging.getLogger(__name__)
 
 
-class BudgetExceeded(APIException):
-    status_code = status.HTTP_402_PAYMENT_REQUIRED
-    default_code = "budget_exceeded"
+class BudgetExceeded(OverBudget):
+    code = "budget_exceeded"
     default_detail = "This work would exceed the profile's monthly budget."
 
 

@@ -1,6 +1,7 @@
 """The admin pieces that span apps (editai is the composition layer, so it may import them all):
 the profile page with links to everything the profile owns and its operations (sweep temp
-files, reconcile publications), and django-q2's task lists filterable by profile."""
+files, reconcile publications), the cost ledger with the install's provider subscriptions, and
+django-q2's task lists filterable by profile."""
 
 from __future__ import annotations
 
@@ -10,11 +11,14 @@ from typing import Any
 from django.contrib import admin, messages
 from django.db.models import CharField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Cast, Concat
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.safestring import SafeString
 from django_q import admin as q2_admin
 from django_q.models import Failure, Success, Task
 
+from costs.admin import CostEntryAdmin
+from costs.models import CostEntry
+from editai.subscriptions import subscription_usage
 from library.services.temp import temp_sweep
 from profiles.admin import EMPTY, ProfileAdmin, change_link_by_id, changelist_link, links, profile_label
 from profiles.models import Profile
@@ -82,13 +86,27 @@ class SupportProfileAdmin(ProfileAdmin):
             self.message_user(request, f"{profile_label(profile)}: {reconcile_summary(totals)}", level)
 
 
+admin.site.unregister(CostEntry)
+
+
+@admin.register(CostEntry)
+class SupportCostEntryAdmin(CostEntryAdmin):
+    """The ledger, with the install's provider subscriptions (every profile's use together)
+    above it: staff only, here, and never through the API."""
+
+    change_list_template = "admin/editai/costentry_change_list.html"
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+        return super().changelist_view(request, {**(extra_context or {}), "subscriptions": subscription_usage()})
+
+
 class ProfileGroupFilter(admin.SimpleListFilter):
     """q2 tasks carry their profile's id as the group: offer the profiles by name."""
 
     title = "profile"
     parameter_name = "group"
 
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin[Any]) -> list[tuple[str, str]]:
         groups = model_admin.get_queryset(request).exclude(group=None).values_list("group", flat=True).distinct()
         ids = [group for group in groups if _is_uuid(group)]
         profiles = Profile.objects.filter(pk__in=ids).select_related("user").order_by("name", "user__username")

@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import time
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -66,7 +67,7 @@ def _binary_version(binary: str) -> str | None:
     return parts[2] if len(parts) > 2 else first
 
 
-def _disk(path: Any) -> dict[str, Any]:
+def _disk(path: Path) -> dict[str, Any]:
     path.mkdir(parents=True, exist_ok=True)
     usage = shutil.disk_usage(path)
     return {"path": str(path), "free_bytes": usage.free, "total_bytes": usage.total}
@@ -173,6 +174,6 @@ class SchemaView(SpectacularAPIView):
     which is scoped; it reads no rows, so it runs unscoped."""
 
     @extend_schema(exclude=True)  # SERVE_INCLUDE_SCHEMA is off: the document does not list itself
-    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+    def get(self, request: Request, *args: object, **kwargs: object) -> Response:
         with unscoped():
             return super().get(request, *args, **kwargs)

@@ -9,3 +9,4 @@ class EditAIConfig(AppConfig):
 
     def ready(self) -> None:
         from editai import checks  # noqa: F401  (registers the system checks)
+        from editai.oneclick import jobs  # noqa: F401  (registers the one-click job kind)

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import os
 import shutil
-from typing import Any
+from collections.abc import Sequence
 
+from django.apps import AppConfig
 from django.conf import settings
-from django.core.checks import Error, Tags, Warning, register
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
 from django.core.exceptions import ImproperlyConfigured
 
 
 @register()
-def check_media_binaries(app_configs: Any = None, **kwargs: Any) -> list[Any]:
+def check_media_binaries(app_configs: Sequence[AppConfig] | None = None, **kwargs: object) -> Sequence[CheckMessage]:
     problems = []
     for name, binary in (("ffmpeg", settings.FFMPEG_BINARY), ("ffprobe", settings.FFPROBE_BINARY)):
         if shutil.which(binary) is None:
@@ -27,7 +28,7 @@ def check_media_binaries(app_configs: Any = None, **kwargs: Any) -> list[Any]:
 
 
 @register()
-def check_provider_keys(app_configs: Any = None, **kwargs: Any) -> list[Any]:
+def check_provider_keys(app_configs: Sequence[AppConfig] | None = None, **kwargs: object) -> Sequence[CheckMessage]:
     problems = []
     for var in ("GEMINI_API_KEY", "ELEVENLABS_API_KEY"):
         if var in os.environ and not os.environ[var].strip():
@@ -46,7 +47,7 @@ _S3_OPTIONAL = ("S3_ENDPOINT_URL", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY", "
 
 
 @register()
-def check_object_storage(app_configs: Any = None, **kwargs: Any) -> list[Any]:
+def check_object_storage(app_configs: Sequence[AppConfig] | None = None, **kwargs: object) -> Sequence[CheckMessage]:
     """Half an S3 configuration silently keeps media on local disk, or fails at the first upload."""
     given = [var for var in _S3_OPTIONAL if os.environ.get(var, "").strip()]
     if not settings.S3_BUCKET:
@@ -72,7 +73,9 @@ def check_object_storage(app_configs: Any = None, **kwargs: Any) -> list[Any]:
 
 
 @register(Tags.security)
-def check_production_secrets(app_configs: Any = None, **kwargs: Any) -> list[Any]:
+def check_production_secrets(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: object
+) -> Sequence[CheckMessage]:
     """With DEBUG off these are errors, so runserver, qcluster and (through editai.wsgi) gunicorn
     refuse to start on a key anyone can read in this repository."""
     if settings.DEBUG:

@@ -1,14 +1,13 @@
 """The profile dashboard: what a store made and spent over a range, and its budget.
 
 It composes several apps, so it lives here in the project package, the one layer allowed to
-import them all. Each app contributes counters of its own rows through its selectors.
+import them all: it calls each app's selectors for the counts of its rows.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 from uuid import UUID
 
 from django.utils import timezone
@@ -21,15 +20,14 @@ from rest_framework.views import APIView
 
 from costs.selectors import budget_usage, cost_summary
 from costs.serializers import SummaryGroupSerializer, UsageSerializer
+from library import selectors as library_selectors
 from profiles.models import Profile
+from profiles.selectors import profile_get
 from profiles.tenancy import profile_scope
+from publishing import selectors as publishing_selectors
 
-# (name, counter): each counter runs inside the profile's scope and gets the start of the range
-# (None for "all"). Apps append theirs as their models land, e.g.
-# ("projects", library.selectors.project_count). Only what exists is reported: a missing count
-# is absent, never a made-up zero.
-Counter = Callable[[datetime | None], int]
-DASHBOARD_COUNTERS: list[tuple[str, Counter]] = []
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 RANGES: dict[str, timedelta | None] = {
     "7d": timedelta(days=7),
@@ -44,7 +42,7 @@ def profile_dashboard(*, profile: Profile, range_key: str, now: datetime | None 
     span = RANGES[range_key]
     since = None if span is None else now - span
     with profile_scope(profile):
-        counts = {name: counter(since) for name, counter in DASHBOARD_COUNTERS}
+        counts = dashboard_counts(since=since)
         costs = cost_summary(since=since, group_by="provider")
         budget = budget_usage(now=now)
     return {
@@ -58,6 +56,17 @@ def profile_dashboard(*, profile: Profile, range_key: str, now: datetime | None 
     }
 
 
+def dashboard_counts(*, since: datetime | None) -> dict[str, Any]:
+    """The rows the current profile created since `since` (None: ever), app by app."""
+    return {
+        "source_videos": library_selectors.dashboard_source_video_count(since=since),
+        "projects": library_selectors.dashboard_project_count(since=since),
+        "clips": library_selectors.dashboard_clip_counts(since=since),
+        "renders": library_selectors.dashboard_render_count(since=since),
+        "publications": publishing_selectors.dashboard_publication_counts(since=since),
+    }
+
+
 class DashboardQuerySerializer(serializers.Serializer):
     range = serializers.ChoiceField(choices=list(RANGES), default="30d")
 
@@ -68,12 +77,27 @@ class DashboardCostsSerializer(serializers.Serializer):
     by_provider = SummaryGroupSerializer(many=True)
 
 
+class DashboardCountsSerializer(serializers.Serializer):
+    """Rows created in the range."""
+
+    source_videos = serializers.IntegerField()
+    projects = serializers.IntegerField()
+    clips = serializers.DictField(
+        child=serializers.IntegerField(), help_text="by status: raw, rendering, final, failed"
+    )
+    renders = serializers.IntegerField(help_text="final renders that succeeded (render, bulk-render, one-click jobs)")
+    publications = serializers.DictField(
+        child=serializers.IntegerField(),
+        help_text="by status: queued, uploading, submitted, published, failed, cancelled",
+    )
+
+
 class DashboardSerializer(serializers.Serializer):
     profile = serializers.DictField()
     range = serializers.CharField()
     since = serializers.DateTimeField(allow_null=True)
     until = serializers.DateTimeField()
-    counts = serializers.DictField(child=serializers.IntegerField())
+    counts = DashboardCountsSerializer()
     costs = DashboardCostsSerializer()
     budget = UsageSerializer(help_text="This calendar month, whatever the range.")
 
@@ -84,7 +108,7 @@ class ProfileDashboardView(APIView):
 
     @extend_schema(parameters=[DashboardQuerySerializer], responses=DashboardSerializer)
     def get(self, request: Request, pk: UUID) -> Response:
-        profile = Profile.objects.filter(pk=pk, user=request.user).first()
+        profile = profile_get(user=cast("User", request.user), pk=pk)  # IsAuthenticated
         if profile is None:
             raise NotFound("Profile not found.")
         params = DashboardQuerySerializer(data=request.query_params)

@@ -6,11 +6,12 @@ from __future__ import annotations
 import secrets
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -33,6 +34,9 @@ from profiles.tenancy import profile_scope
 from publishing.postiz import ProviderSettingsError, build_settings
 from publishing.services import postiz
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 STORES = ("Demo Store A", "Demo Store B")
 
 
@@ -42,7 +46,7 @@ class DemoError(Exception):
 
 @dataclass
 class DemoUser:
-    user: Any
+    user: User
     stores: list[Profile]
     password: str | None  # set when this call chose it (a new user without --password)
 
@@ -153,10 +157,10 @@ def demo_integrations(*, profile: Profile, wanted: list[str], caption: str) -> t
 @dataclass
 class RunCosts:
     total_usd: Decimal
-    rows: list[dict[str, Any]]
+    rows: Sequence[Mapping[str, Any]]
 
 
-def demo_costs(*, profile: Profile, job_ids: list[Any]) -> RunCosts:
+def demo_costs(*, profile: Profile, job_ids: list[UUID]) -> RunCosts:
     """What the run cost, from the ledger: every entry recorded for the run's jobs."""
     with profile_scope(profile):
         rows = list(

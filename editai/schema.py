@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from drf_spectacular.generators import SchemaGenerator
@@ -10,6 +10,9 @@ from drf_spectacular.utils import OpenApiParameter
 
 from profiles.middleware import is_profile_exempt
 from profiles.tenancy import unscoped
+
+if TYPE_CHECKING:
+    from rest_framework.request import Request
 
 PROFILE_HEADER = OpenApiParameter(
     name="X-Profile-Id",
@@ -44,6 +47,6 @@ class EditAISchemaGenerator(SchemaGenerator):
     so it runs unscoped, wherever it runs: the schema view, `manage.py spectacular`, and
     drf-spectacular's own `check --deploy` check, which otherwise died on ScopeError."""
 
-    def get_schema(self, request: Any = None, public: bool = False) -> dict[str, Any]:
+    def get_schema(self, request: Request | None = None, public: bool = False) -> dict[str, Any]:
         with unscoped():
             return super().get_schema(request=request, public=public)

@@ -7,6 +7,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularSwaggerView
 
 from editai import api, dashboard
+from editai.oneclick.api import OneClickView
 from library.urls import jobs_urlpatterns, library_urlpatterns, tts_urlpatterns
 from profiles.login_guard import login_guarded
 from profiles.urls import auth_urlpatterns
@@ -20,6 +21,8 @@ api_v1 = [
     path("profiles/<uuid:pk>/dashboard/", dashboard.ProfileDashboardView.as_view(), name="profile-dashboard"),
     *profile_urlpatterns,
     path("costs/", include("costs.urls")),
+    # One-click composes the library and publishing; its URL stays under /library/.
+    path("library/one-click/", OneClickView.as_view(), name="one-click"),
     path("library/", include(library_urlpatterns)),
     *jobs_urlpatterns,
     path("tts/", include(tts_urlpatterns)),

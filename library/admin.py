@@ -4,16 +4,16 @@ cloned voices, which staff assign to the profile that may use them."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Model, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils.safestring import SafeString
 from django_q.models import Task
-from rest_framework.exceptions import APIException
 
 from library.media.caption_style import StyleError, validate_style
 from library.models import (
@@ -31,11 +31,12 @@ from library.providers.tts import TTSError
 from library.services import jobs as job_services
 from library.services import voices as voice_services
 from profiles.admin import ProfileScopedAdmin, change_link, change_link_by_id, changelist_link, links, profile_label
+from profiles.errors import DomainError
 from profiles.models import Profile
 from profiles.tenancy import profile_scope
 
 
-def _all_fields(model: Any) -> list[str]:
+def _all_fields(model: type[Model]) -> list[str]:
     return [f.name for f in model._meta.concrete_fields]
 
 
@@ -94,7 +95,8 @@ class ProjectAdmin(ProfileScopedAdmin):
 
     @admin.display(description="Clips", ordering="clip_count")
     def clips(self, obj: Project) -> SafeString | str:
-        return changelist_link("library.clip", f"{obj.clip_count} clip(s)", project__id__exact=obj.pk)
+        count = obj.clip_count  # type: ignore[attr-defined]  # annotated by get_queryset
+        return changelist_link("library.clip", f"{count} clip(s)", project__id__exact=obj.pk)
 
     @admin.display(description="Related")
     def related(self, obj: Project) -> SafeString | str:
@@ -164,11 +166,11 @@ class JobAdmin(ProfileScopedAdmin):
     readonly_fields = ["related", *_all_fields(Job)]
     actions = ["retry_jobs", "cancel_jobs"]
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         # Jobs change through their actions (which go through the services), never the form.
         return obj is None and super().has_change_permission(request)
 
-    def _each(self, request: HttpRequest, queryset: QuerySet, action: Any, label: str) -> None:
+    def _each(self, request: HttpRequest, queryset: QuerySet, action: Callable[..., object], label: str) -> None:
         done, refused = 0, 0
         for job in queryset.select_related("profile"):
             # Services run as the job's own profile, exactly as a store operator's request would.
@@ -178,7 +180,7 @@ class JobAdmin(ProfileScopedAdmin):
                     done += 1
                 except job_services.JobStateConflict:
                     refused += 1
-                except APIException as exc:  # a retry over the budget (402) or the queued limit (429)
+                except DomainError as exc:  # a retry over the budget (402) or the queued limit (429)
                     self.message_user(request, f"Job {job.pk}: {exc.detail}", messages.ERROR)
         self.message_user(request, f"{label} {done} job(s); {refused} were not in a state that allows it.",
                           messages.SUCCESS if done else messages.WARNING)  # fmt: skip
@@ -233,7 +235,7 @@ class ClonedVoiceForm(forms.ModelForm):
             self.fields["owner"].initial = self.instance.profile_id
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = cast(dict[str, Any], super().clean())  # a ModelForm's clean() returns cleaned_data
         provider, voice_id = data.get("provider"), data.get("voice_id")
         if not provider or not voice_id or (self.instance.pk and "voice_id" not in self.changed_data):
             return data
@@ -264,10 +266,10 @@ class ClonedVoiceAdmin(ProfileScopedAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return admin.ModelAdmin.has_add_permission(self, request)  # the base refuses adds to scoped rows
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+    def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None) -> Any:
         return ("provider", "voice_id", "created_at") if obj is not None else ()
 
-    def save_model(self, request: HttpRequest, obj: ClonedVoice, form: Any, change: bool) -> None:
+    def save_model(self, request: HttpRequest, obj: ClonedVoice, form: forms.BaseForm, change: bool) -> None:
         voice_services.cloned_voice_assign(voice=obj, profile=form.cleaned_data["owner"])
 
     def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:

@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import islice
-from typing import Any
+from typing import Any, cast
 
 FUZZY_MIN_RATIO = 0.86
 SUFFIXES = ("ies", "es", "s", "ing", "ed", "er", "ly")
@@ -75,7 +75,7 @@ class _Index:
     What a spoken word matches is worked out once per distinct word, so the cost grows with
     the script plus the keywords, never with their product."""
 
-    def __init__(self, segments: Iterable[tuple[str, Sequence[str]]]) -> None:
+    def __init__(self, segments: Iterable[tuple[object, Sequence[str]]]) -> None:
         self.root = _Node()
         self.depth = 0
         normalized: dict[str, str] = {}  # profiles repeat their keywords: normalise each word once
@@ -136,8 +136,8 @@ def _near_lengths(length: int) -> list[int]:
     return [other for other in lengths if 2 * min(length, other) / (length + other) >= FUZZY_MIN_RATIO]
 
 
-def _spoken_text(word: Any) -> str:
-    return getattr(word, "text", None) or getattr(word, "word", "")
+def _spoken_text(word: object) -> str:
+    return cast(str, getattr(word, "text", None) or getattr(word, "word", ""))
 
 
 def _best_at(index: _Index, spoken: list[str], i: int) -> tuple[float, tuple[int, str, str], int, bool] | None:
@@ -165,7 +165,7 @@ def _best_at(index: _Index, spoken: list[str], i: int) -> tuple[float, tuple[int
 
 
 def match_keywords(
-    words: Sequence[Any], segments: Iterable[tuple[str, Sequence[str]]], *, min_gap: float = 0.0
+    words: Sequence[Any], segments: Iterable[tuple[object, Sequence[str]]], *, min_gap: float = 0.0
 ) -> list[Match]:
     """Where each segment keyword is spoken. `words` are timed (text/word, start, end), the
     first MAX_MATCH_WORDS of them read; `segments` are (segment id, keywords). A keyword of

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from library.media.render import Encoding
+from library.media.graphs.encode import Encoding
+from library.models.presets import BUILT_IN_NAMES
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,10 @@ BUILT_IN: dict[str, Preset] = {
         ),  # fmt: skip
     )
 }
+
+
+if set(BUILT_IN) != BUILT_IN_NAMES:  # the model refuses these names for a profile's own presets
+    raise RuntimeError("library.models.presets.BUILT_IN_NAMES must list the built-in presets")
 
 
 def preset_get(name: str) -> Preset | None:

@@ -9,7 +9,7 @@ from library.media.caption_style import RULES, StyleError, validate_style
 from library.models import Job, SourceVideo
 
 
-def _url(serializer: serializers.Serializer, name: str, pk: Any) -> str:
+def _url(serializer: serializers.Serializer, name: str, pk: object) -> str:
     path = reverse(name, kwargs={"pk": pk})
     request = serializer.context.get("request")
     return request.build_absolute_uri(path) if request else path
@@ -69,7 +69,7 @@ class CaptionStyleField(serializers.DictField):
         kwargs.setdefault("help_text", f"caption style; keys: {', '.join(RULES)} (colours #RRGGBB)")
         super().__init__(**kwargs)
 
-    def to_internal_value(self, data: Any) -> dict[str, Any]:
+    def to_internal_value(self, data: dict[Any, Any]) -> dict[str, Any]:
         try:
             return validate_style(super().to_internal_value(data))
         except StyleError as exc:

@@ -17,13 +17,13 @@ def store_file(local: Path, name: str) -> str:
         return default_storage.save(name, File(handle, name=local.name))
 
 
-def delete_stored(*names: str) -> None:
+def delete_stored(*names: str | None) -> None:
     for name in names:
         if name:
             default_storage.delete(name)
 
 
-def _remote_object(handle: Any) -> Any | None:
+def _remote_object(handle: object) -> Any | None:
     """The boto3 Object behind an opened S3 file (django-storages' S3File), None on local disk.
     Reading an S3File itself downloads the whole object into memory first; its Object reads
     ranges and streams."""

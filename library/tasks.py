@@ -8,8 +8,9 @@ from django.conf import settings
 
 from costs.services import budget_release_stale
 from library.jobs import runner
+from library.jobs.queue import job_send
 from library.models import Job, JobStatus
-from library.services.jobs import job_send, jobs_requeue_stale
+from library.services.jobs import jobs_requeue_stale
 from library.services.temp import temp_sweep
 from library.services.voices import provider_voices_delete
 from profiles.tenancy import ScopeError, profile_scope, unscoped

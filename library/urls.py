@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from library.api import oneclick, tts
+from library.api import tts
 from library.api.clips import ClipViewSet
 from library.api.jobs import JobViewSet
 from library.api.presets import PresetViewSet
@@ -22,7 +22,6 @@ jobs_router = SimpleRouter()
 jobs_router.register("jobs", JobViewSet, basename="job")
 
 library_urlpatterns = [
-    path("one-click/", oneclick.OneClickView.as_view(), name="one-click"),
     *library_router.urls,
 ]
 jobs_urlpatterns = jobs_router.urls

@@ -6,7 +6,7 @@ the links name admin URLs only, so no app imports another app's admin."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlencode
 
 from django import forms
@@ -24,6 +24,7 @@ from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 from profiles.models import Profile
 from profiles.outbound import OutboundURLError, is_web_url, outbound_url_validate
 from profiles.serializers import json_field_clean
+from profiles.tenancy import ProfileScopedModel
 
 EMPTY = "—"
 
@@ -35,7 +36,7 @@ def profile_label(profile: Profile | None) -> str:
     return f"{profile.name} ({profile.user.username})"
 
 
-def changelist_link(model: str, text: str, **filters: Any) -> SafeString | str:
+def changelist_link(model: str, text: str, **filters: object) -> SafeString | str:
     """A link to the changelist of `model` ("app_label.model_name") narrowed by `filters`
     (admin lookups such as profile__id__exact). Empty when that model has no admin."""
     app_label, model_name = model.lower().split(".")
@@ -54,7 +55,7 @@ def change_link(obj: Model | None, text: str | None = None) -> SafeString | str:
     return change_link_by_id(obj._meta.label_lower, obj.pk, text or str(obj))
 
 
-def change_link_by_id(model: str, pk: Any, text: str | None = None) -> SafeString | str:
+def change_link_by_id(model: str, pk: object, text: str | None = None) -> SafeString | str:
     """A link to one row of `model` known only by its id (costs keep job ids, not keys)."""
     if pk is None:
         return EMPTY
@@ -79,7 +80,7 @@ def external_link(url: str | None, text: str | None = None) -> SafeString | str:
 class WebURLWidget(AdminURLFieldWidget):
     """The admin's URL input, whose "Currently:" link is drawn only for an http(s) value."""
 
-    def get_context(self, name: str, value: Any, attrs: Any) -> dict[str, Any]:
+    def get_context(self, name: str, value: str | None, attrs: dict[str, Any] | None) -> dict[str, Any]:
         context = super().get_context(name, value, attrs)
         if not is_web_url(value):
             context["url_valid"] = False
@@ -96,7 +97,10 @@ def links(*items: SafeString | str) -> SafeString | str:
 class ProfileFilter(admin.RelatedFieldListFilter):
     """The profile filter, each choice labelled with its owner ("My store (alice)")."""
 
-    def field_choices(self, field: Field, request: HttpRequest, model_admin: Any) -> list[tuple[Any, str]]:
+    # The choices' values are the pks (ints) Django compares as strings: narrower stubs say str.
+    def field_choices(  # type: ignore[override]
+        self, field: Field, request: HttpRequest, model_admin: admin.ModelAdmin[Any]
+    ) -> list[tuple[object, str]]:
         profiles = Profile.objects.select_related("user").order_by("name", "user__username")
         return [(profile.pk, profile_label(profile)) for profile in profiles]
 
@@ -107,7 +111,7 @@ class ProfileScopedAdmin(admin.ModelAdmin):
     Rows are created by services inside a profile's scope, never here: the admin cannot choose
     a profile for a new row, so there is no "add"."""
 
-    list_select_related = ("profile", "profile__user")
+    list_select_related: ClassVar[tuple[str, ...]] = ("profile", "profile__user")
 
     def get_list_display(self, request: HttpRequest) -> Any:
         fields = list(super().get_list_display(request))
@@ -126,7 +130,7 @@ class ProfileScopedAdmin(admin.ModelAdmin):
         # that has none yet, and subclasses extend that list for their own columns.
         return self.model.all_objects.all()
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+    def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None) -> Any:
         fields = list(super().get_readonly_fields(request, obj))
         return fields if "profile" in fields else ["profile", *fields]
 
@@ -134,7 +138,7 @@ class ProfileScopedAdmin(admin.ModelAdmin):
         return False
 
     @admin.display(description="Profile", ordering="profile__name")
-    def profile_column(self, obj: Any) -> SafeString | str:
+    def profile_column(self, obj: ProfileScopedModel) -> SafeString | str:
         return change_link(obj.profile, profile_label(obj.profile)) if obj.profile_id else EMPTY
 
 
@@ -164,14 +168,18 @@ class ProfileAdminForm(forms.ModelForm):
 @admin.register(Profile)
 class ProfileAdmin(admin.ModelAdmin):
     form = ProfileAdminForm
-    list_display = ("name", "user", "is_default", "tts_provider", "postiz_key", "monthly_budget_usd", "created_at")
+    list_display: tuple[str, ...] = (
+        "name", "user", "is_default", "tts_provider", "postiz_key", "monthly_budget_usd", "created_at"
+    )  # fmt: skip
     list_filter = ("is_default", "tts_provider", "created_at")
     search_fields = ("name", "user__username", "user__email", "id")
     list_select_related = ("user",)
     date_hierarchy = "created_at"
     # The key is never sent to a browser, not even encrypted: only whether one is set.
     exclude = ("postiz_api_key",)
-    readonly_fields = ("id", "user", "postiz_key", "postiz_error", "postiz_checked_at", "created_at", "updated_at")
+    readonly_fields: ClassVar[tuple[str, ...]] = (
+        "id", "user", "postiz_key", "postiz_error", "postiz_checked_at", "created_at", "updated_at"
+    )  # fmt: skip
     fieldsets = (
         (None, {"fields": ("name", "user", "id")}),
         ("Store", {"fields": ("description", "is_default", "monthly_budget_usd")}),
@@ -199,5 +207,5 @@ class MaskedOutstandingTokenAdmin(OutstandingTokenAdmin):
     list_display = ("jti", "user", "created_at", "expires_at")
     fields = ("jti", "user", "created_at", "expires_at")
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+    def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None) -> Any:
         return self.fields

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -14,10 +14,13 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from profiles import services
+from profiles import selectors, services
 from profiles.models import Profile
 from profiles.serializers import ProfileSerializer
 from profiles.tenancy import ScopeError, current_profile
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 class ProfileScopedViewSet(viewsets.GenericViewSet):
@@ -32,7 +35,7 @@ class ProfileScopedViewSet(viewsets.GenericViewSet):
     profile_scoped = True
     _sealed = ("get_queryset", "get_object")
 
-    def __init_subclass__(cls, **kwargs: Any) -> None:
+    def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
         for klass in cls.__mro__:
             if klass is ProfileScopedViewSet:
@@ -74,11 +77,11 @@ class ScopedRelatedField(serializers.PrimaryKeyRelatedField):
     def get_queryset(self) -> QuerySet:
         return self.model._default_manager.all()
 
-    def to_internal_value(self, data: Any) -> Any:
+    def to_internal_value(self, data: object) -> Model:
         try:
             return self.get_queryset().get(pk=data)
         except (ObjectDoesNotExist, DjangoValidationError, ValueError, TypeError):
-            raise NotFound(f"{self.model._meta.verbose_name.capitalize()} not found.") from None
+            raise NotFound(f"{str(self.model._meta.verbose_name).capitalize()} not found.") from None
 
 
 class ProfileViewSet(
@@ -97,13 +100,15 @@ class ProfileViewSet(
     def get_queryset(self) -> QuerySet:
         if getattr(self, "swagger_fake_view", False):
             return Profile.objects.none()
-        return Profile.objects.filter(user=self.request.user)
+        return selectors.profile_list(user=cast("User", self.request.user))  # IsAuthenticated
 
     def perform_create(self, serializer: serializers.BaseSerializer) -> None:
-        serializer.instance = services.profile_create(user=self.request.user, **serializer.validated_data)
+        user = cast("User", self.request.user)  # IsAuthenticated
+        serializer.instance = services.profile_create(user=user, **serializer.validated_data)
 
     def perform_update(self, serializer: serializers.BaseSerializer) -> None:
-        serializer.instance = services.profile_update(profile=serializer.instance, data=serializer.validated_data)
+        profile = cast("Profile", serializer.instance)  # an update always has its instance
+        serializer.instance = services.profile_update(profile=profile, data=serializer.validated_data)
 
     def perform_destroy(self, instance: Profile) -> None:
         try:

@@ -1,12 +1,10 @@
 from __future__ import annotations
 
-from typing import Any
-
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 
 
-def _sync_support_group(sender: Any, **kwargs: Any) -> None:
+def _sync_support_group(sender: AppConfig, **kwargs: object) -> None:
     # Models added after the group's migration get its view permission on the next migrate.
     from profiles.support import support_group_sync
 

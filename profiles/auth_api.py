@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, cast
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.throttling import BaseThrottle, ScopedRateThrottle
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
-from profiles import services
+from profiles import selectors, services
 from profiles.login_guard import RegisterThrottle, RegistrationOpen, login_locked_error, login_wait
-from profiles.models import Profile
 from profiles.serializers import (
     LogoutInputSerializer,
     MeSerializer,
@@ -25,9 +25,12 @@ from profiles.serializers import (
     RegisterOutputSerializer,
 )
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 
 class _AuthThrottled:
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes: Sequence[type[BaseThrottle]] = [ScopedRateThrottle]
     throttle_scope = "auth"
 
 
@@ -45,7 +48,7 @@ class RegisterView(APIView):
         data = RegisterInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         user = services.user_register(**data.validated_data)
-        user.default_profile = Profile.objects.get(user=user, is_default=True)
+        user.default_profile = selectors.profile_default_get(user=user)
         return Response(RegisterOutputSerializer(user).data, status=status.HTTP_201_CREATED)
 
 
@@ -53,7 +56,7 @@ class TokenView(_AuthThrottled, TokenObtainPairView):
     """Exchange `{username, password}` for `{access, refresh}`. After EDITAI_LOGIN_FAILURES failed
     logins of an account or from an address, 429 until EDITAI_LOGIN_WINDOW has passed."""
 
-    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+    def post(self, request: Request, *args: object, **kwargs: object) -> Response:
         username = request.data.get("username") if isinstance(request.data, dict) else None
         if isinstance(username, str):
             wait = login_wait(request=request, username=username)
@@ -91,5 +94,5 @@ class MeView(APIView):
 
     @extend_schema(responses=MeSerializer)
     def get(self, request: Request) -> Response:
-        user = type(request.user).objects.prefetch_related("profiles").get(pk=request.user.pk)
+        user = selectors.user_with_profiles_get(user_id=cast("User", request.user).pk)  # IsAuthenticated
         return Response(MeSerializer(user).data)

@@ -7,7 +7,7 @@ token is decoded once and the user is loaded once.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.http import HttpRequest
 from rest_framework.request import Request
@@ -22,7 +22,8 @@ def authenticate_bearer(request: HttpRequest) -> tuple[Any, Any] | None:
         outcome = getattr(request, _ATTR)
     else:
         try:
-            outcome = JWTAuthentication().authenticate(request)
+            # Reads only the Authorization header, which the plain Django request has too.
+            outcome = JWTAuthentication().authenticate(cast("Request", request))
         except Exception as exc:  # the exact DRF error is replayed by DRF's authentication below
             outcome = exc
         setattr(request, _ATTR, outcome)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import hashlib
 from functools import cache
-from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
@@ -49,12 +48,12 @@ def decrypt(stored: str) -> str:
 class EncryptedTextField(models.TextField):
     """Holds plaintext in Python and a Fernet token in the database. Empty stays empty."""
 
-    def from_db_value(self, value: Any, expression: Any, connection: Any) -> str:
+    def from_db_value(self, value: str | None, expression: object, connection: object) -> str:
         if value in (None, ""):
             return ""
         return decrypt(value)
 
-    def get_prep_value(self, value: Any) -> str:
+    def get_prep_value(self, value: object) -> str:
         value = super().get_prep_value(value)
         if value in (None, ""):
             return ""

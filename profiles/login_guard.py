@@ -20,25 +20,31 @@ import math
 import time
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 from django.template.response import TemplateResponse
 from rest_framework.exceptions import Throttled
 from rest_framework.permissions import BasePermission
 from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 
+if TYPE_CHECKING:
+    from rest_framework.request import Request
+    from rest_framework.views import APIView
+
 LOCKED = "Too many failed logins for this account or from this address."
 
 
-def client_address(request: Any) -> str:
+def client_address(request: HttpRequest) -> str:
     """The address the request came from: REMOTE_ADDR, or behind EDITAI_NUM_PROXIES proxies the
     address the nearest of them appended to X-Forwarded-For (what a client wrote there is ignored)."""
-    return BaseThrottle().get_ident(request) or "unknown"
+    # get_ident reads only request.META, which a plain Django request (the admin login) has too.
+    return BaseThrottle().get_ident(cast("Request", request)) or "unknown"
 
 
 class _LiveRateThrottle(SimpleRateThrottle):
@@ -46,9 +52,10 @@ class _LiveRateThrottle(SimpleRateThrottle):
     clock through time.time at each call (so that tests can move it)."""
 
     def get_rate(self) -> str | None:
-        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope) or super().get_rate()
+        rates = cast("dict[str | None, str | None]", api_settings.DEFAULT_THROTTLE_RATES)
+        return rates.get(self.scope) or super().get_rate()
 
-    def timer(self) -> float:  # type: ignore[override]
+    def timer(self) -> float:
         return time.time()
 
 
@@ -57,14 +64,14 @@ class RegisterThrottle(_LiveRateThrottle):
 
     scope = "register"
 
-    def get_cache_key(self, request: Any, view: Any) -> str:
+    def get_cache_key(self, request: Request, view: APIView) -> str:
         return self.cache_format % {"scope": self.scope, "ident": client_address(request)}
 
 
 class RegistrationOpen(BasePermission):
     message = "Registration is closed on this install; ask its operator for an account."
 
-    def has_permission(self, request: Any, view: Any) -> bool:
+    def has_permission(self, request: Request, view: APIView) -> bool:
         return settings.REGISTRATION == "open"
 
 
@@ -77,7 +84,7 @@ class _FailedLogins(_LiveRateThrottle):
         self.rate = f"{self.num_requests}/{self.duration}s"
         self.key = self.cache_format % {"scope": f"login_failures_{kind}", "ident": ident}
 
-    def get_cache_key(self, request: Any, view: Any) -> str:
+    def get_cache_key(self, request: Request, view: APIView) -> str | None:
         return self.key
 
     def throttle_success(self) -> bool:
@@ -102,20 +109,26 @@ def _account(username: str) -> _FailedLogins:
     return _FailedLogins("account", digest)
 
 
-def _counters(request: Any, username: str) -> list[_FailedLogins]:
+def _counters(request: HttpRequest | None, username: str) -> list[_FailedLogins]:
     counters = [_account(username)]
     if request is not None:  # authenticate() without a request (tests, shell) counts the account only
         counters.append(_FailedLogins("address", client_address(request)))
     return counters
 
 
-def login_wait(*, request: Any, username: str) -> float | None:
+def login_wait(*, request: HttpRequest | None, username: str) -> float | None:
     """Seconds before this account may try to log in from this address again; None: now."""
-    waits = [counter.wait() for counter in _counters(request, username) if not counter.allow_request(request, None)]
+    # A _FailedLogins counter reads neither the request nor the view (its key is fixed).
+    counters = _counters(request, username)
+    waits = [
+        counter.wait()
+        for counter in counters
+        if not counter.allow_request(cast("Request", request), cast("APIView", None))
+    ]
     return max(waits) if waits else None
 
 
-def login_failure_record(*, request: Any, username: str) -> None:
+def login_failure_record(*, request: HttpRequest | None, username: str) -> None:
     for counter in _counters(request, username):
         counter.record()
 
@@ -128,7 +141,7 @@ class LoginGuardBackend(ModelBackend):
     """Django's ModelBackend that counts failed logins and tries no password while locked."""
 
     def authenticate(
-        self, request: HttpRequest | None, username: str | None = None, password: str | None = None, **kwargs: Any
+        self, request: HttpRequest | None, username: str | None = None, password: str | None = None, **kwargs: object
     ) -> Any:
         if username is None or password is None:
             return super().authenticate(request, username, password, **kwargs)
@@ -146,12 +159,12 @@ def login_locked_error(wait: float) -> Throttled:
     return Throttled(wait=wait, detail=LOCKED)
 
 
-def login_guarded(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def login_guarded(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """For the session login forms (admin, browsable API): a locked login gets a 429 page that
     says why, instead of the form's "wrong password"."""
 
     @wraps(view)
-    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def guarded(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponseBase:
         if request.method == "POST":
             wait = login_wait(request=request, username=request.POST.get("username", ""))
             if wait is not None:

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from profiles.authentication import authenticate_bearer
 from profiles.tenancy import profile_scope, unscoped
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 NO_DEFAULT_PROFILE = (
     "You have no default profile. Create one with POST /api/v1/profiles/ or choose one with "
@@ -70,7 +74,7 @@ class ProfileMiddleware:
             return self.get_response(request)
 
     @staticmethod
-    def _authenticate(request: HttpRequest):  # type: ignore[no-untyped-def]
+    def _authenticate(request: HttpRequest) -> User | None:
         if request.headers.get("Authorization", "").startswith("Bearer "):
             try:
                 outcome = authenticate_bearer(request)

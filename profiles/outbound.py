@@ -24,12 +24,16 @@ import ipaddress
 import re
 import socket
 import ssl
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpcore
 import httpx
 from django.conf import settings
+
+# httpcore's SOCKET_OPTION (private): what setsockopt() takes.
+_SocketOption = tuple[int, int, int] | tuple[int, int, bytes | bytearray] | tuple[int, int, None, int]
 
 __all__ = [
     "ALLOWED_HOSTS_SETTING",
@@ -170,7 +174,7 @@ class _GuardedBackend(httpcore.NetworkBackend):
         port: int,
         timeout: float | None = None,
         local_address: str | None = None,
-        socket_options: Any = None,
+        socket_options: Iterable[_SocketOption] | None = None,
     ) -> httpcore.NetworkStream:
         try:
             addresses = outbound_addresses(host, port)
@@ -184,7 +188,9 @@ class _GuardedBackend(httpcore.NetworkBackend):
                 continue
         return self._inner.connect_tcp(last, port, timeout, local_address, socket_options)
 
-    def connect_unix_socket(self, path: str, timeout: float | None = None, socket_options: Any = None) -> Any:
+    def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Iterable[_SocketOption] | None = None
+    ) -> httpcore.NetworkStream:
         raise OutboundAddressRefused("Unix sockets are not outbound addresses.")
 
     def sleep(self, seconds: float) -> None:

@@ -14,7 +14,8 @@ Lowest layer (profiles), so the library's upload parser applies the same rule.
 from __future__ import annotations
 
 import io
-from typing import Any
+from collections.abc import Mapping
+from typing import IO, Any
 
 from django.conf import settings
 from django.http import QueryDict
@@ -33,11 +34,11 @@ class BodyTooLarge(APIException):
         super().__init__(f"The request body is larger than the limit of {settings.MAX_JSON_BYTES} bytes.")
 
 
-def _key(key: Any) -> str:
+def _key(key: object) -> str:
     return str(key).replace("\x00", "\\u0000")
 
 
-def nul_path(data: Any) -> str | None:
+def nul_path(data: object) -> str | None:
     """Where the first string holding a NUL is (keys included), or None. Walks with its own
     stack: a body may nest deeper than Python's recursion limit allows."""
     stack: list[tuple[str, Any]] = [("", data)]
@@ -64,13 +65,13 @@ def nul_path(data: Any) -> str | None:
     return None
 
 
-def reject_nul(data: Any) -> None:
+def reject_nul(data: object) -> None:
     path = nul_path(data)
     if path is not None:
         raise ValidationError({path or "non_field_errors": [NUL_MESSAGE]}, code=NUL_CODE)
 
 
-def _read_bounded(stream: Any, parser_context: dict | None) -> bytes:
+def _read_bounded(stream: IO[Any], parser_context: Mapping[str, Any] | None) -> bytes:
     limit = settings.MAX_JSON_BYTES
     request = (parser_context or {}).get("request")
     try:
@@ -92,7 +93,9 @@ def _read_bounded(stream: Any, parser_context: dict | None) -> bytes:
 
 
 class JSONParser(parsers.JSONParser):
-    def parse(self, stream: Any, media_type: str | None = None, parser_context: dict | None = None) -> Any:
+    def parse(
+        self, stream: IO[Any], media_type: str | None = None, parser_context: Mapping[str, Any] | None = None
+    ) -> Any:
         raw = _read_bounded(stream, parser_context)
         try:
             data = super().parse(io.BytesIO(raw), media_type, parser_context)
@@ -103,14 +106,18 @@ class JSONParser(parsers.JSONParser):
 
 
 class FormParser(parsers.FormParser):
-    def parse(self, stream: Any, media_type: str | None = None, parser_context: dict | None = None) -> Any:
+    def parse(
+        self, stream: IO[Any], media_type: str | None = None, parser_context: Mapping[str, Any] | None = None
+    ) -> Any:
         data = super().parse(io.BytesIO(_read_bounded(stream, parser_context)), media_type, parser_context)
         reject_nul(data)
         return data
 
 
 class MultiPartParser(parsers.MultiPartParser):
-    def parse(self, stream: Any, media_type: str | None = None, parser_context: dict | None = None) -> Any:
+    def parse(
+        self, stream: IO[Any], media_type: str | None = None, parser_context: Mapping[str, Any] | None = None
+    ) -> Any:
         parsed = super().parse(stream, media_type, parser_context)
         reject_nul(parsed.data)
         return parsed

@@ -17,7 +17,7 @@ User = get_user_model()
 JSON_FIELD_VALIDATORS: dict[str, Callable[[Any], Any]] = {}
 
 
-def json_field_clean(field: str, value: Any) -> Any:
+def json_field_clean(field: str, value: object) -> Any:
     validator = JSON_FIELD_VALIDATORS.get(field)
     return validator(value) if validator is not None else value
 
@@ -57,12 +57,12 @@ class ProfileSerializer(serializers.ModelSerializer):
         # Uniqueness is checked by the service's full_clean(), once, with a clear message.
         validators: list[Any] = []
 
-    def validate_tts_settings(self, value: Any) -> Any:
+    def validate_tts_settings(self, value: object) -> dict[str, Any]:
         if not isinstance(value, dict):
             raise serializers.ValidationError("Must be a JSON object.")
         return value
 
-    def validate_caption_style(self, value: Any) -> Any:
+    def validate_caption_style(self, value: object) -> Any:
         if not isinstance(value, dict):
             raise serializers.ValidationError("Must be a JSON object.")
         try:

@@ -6,7 +6,7 @@ import logging
 import shutil
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -20,6 +20,9 @@ from profiles.outbound import OutboundURLError, header_value_is_safe, outbound_u
 
 logger = logging.getLogger(__name__)
 User = get_user_model()
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User as AuthUser
 
 DEFAULT_PROFILE_NAME = "My store"
 PROFILE_FIELDS = (
@@ -82,7 +85,7 @@ def user_register(*, username: str, email: str, password: str) -> Any:
 
 
 @transaction.atomic
-def profile_create(*, user: Any, name: str, **fields: Any) -> Profile:
+def profile_create(*, user: AuthUser, name: str, **fields: Any) -> Profile:
     unknown = set(fields) - set(PROFILE_FIELDS)
     if unknown:
         raise TypeError(f"unknown profile fields: {sorted(unknown)}")

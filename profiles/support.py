@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.apps import apps as global_apps
+from django.apps.registry import Apps
 from django.db.models import Q
 
 SUPPORT_GROUP = "Support"
@@ -29,7 +30,7 @@ def support_permissions_query() -> Q:
     )
 
 
-def support_group_sync(*, apps: Any = global_apps) -> Any:
+def support_group_sync(*, apps: Apps = global_apps) -> Any:
     """Create the group if needed and set its permissions to exactly the policy above."""
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")

@@ -8,10 +8,11 @@ rows. `unscoped()` is the one explicit way to work across profiles (admin, opera
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -33,7 +34,16 @@ def current_profile() -> Profile | None:
     return _current_profile.get()
 
 
-def current_profile_id() -> Any:
+def scoped_profile() -> Profile:
+    """The current profile where code only ever runs inside a scope (API views behind the
+    middleware, jobs): typed without the None that current_profile() allows."""
+    profile = _current_profile.get()
+    if profile is None:
+        raise ScopeError("this code runs only inside a profile scope")
+    return profile
+
+
+def current_profile_id() -> UUID | None:
     profile = _current_profile.get()
     return profile.pk if profile is not None else None
 
@@ -73,7 +83,7 @@ def scoped_task(func: F) -> F:
     runs inside that profile's scope, whatever scope (none, usually) the worker had."""
 
     @functools.wraps(func)
-    def wrapper(*args: Any, profile_id: Any, **kwargs: Any) -> Any:
+    def wrapper(*args: Any, profile_id: UUID | str, **kwargs: Any) -> Any:
         from profiles.models import Profile
 
         with unscoped():
@@ -85,7 +95,7 @@ def scoped_task(func: F) -> F:
 
 
 class ProfileScopedQuerySet(models.QuerySet):
-    def bulk_create(self, objs: Any, *args: Any, **kwargs: Any) -> list[Any]:
+    def bulk_create(self, objs: Iterable[Any], *args: Any, **kwargs: Any) -> list[Any]:
         # bulk_create skips save(); stamp and check here so it cannot write across profiles.
         objs = list(objs)
         for obj in objs:
@@ -93,7 +103,10 @@ class ProfileScopedQuerySet(models.QuerySet):
         return super().bulk_create(objs, *args, **kwargs)
 
 
-class ProfileScopedManager(models.Manager.from_queryset(ProfileScopedQuerySet)):  # type: ignore[misc]
+_ScopedManagerBase = models.Manager.from_queryset(ProfileScopedQuerySet)
+
+
+class ProfileScopedManager(_ScopedManagerBase):
     """Default manager of scoped models: only the current profile's rows, or ScopeError."""
 
     def get_queryset(self) -> models.QuerySet:
@@ -148,13 +161,13 @@ class ProfileScopedModel(models.Model):
                 continue
             if not issubclass(related, ProfileScopedModel) or getattr(self, field.attname) is None:
                 continue
-            if field.is_cached(self):
+            if cast("models.ForeignKey[Any, Any]", field).is_cached(self):  # many_to_one: a ForeignKey
                 owner = getattr(self, field.name).profile_id
             else:
                 rows = related.all_objects.filter(pk=getattr(self, field.attname))
                 owner = rows.values_list("profile_id", flat=True).first()
             if owner != profile_id:
-                errors[field.name] = f"{related._meta.verbose_name.capitalize()} not found."
+                errors[field.name] = f"{str(related._meta.verbose_name).capitalize()} not found."
         if errors:
             raise ValidationError(errors)
 

@@ -3,9 +3,8 @@ reconciliation with Postiz), linked to their clip and job."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
+from django.db.models import Model
 from django.http import HttpRequest
 from django.utils.safestring import SafeString
 
@@ -29,7 +28,7 @@ class PublicationAdmin(ProfileScopedAdmin):
         "related", "release", *(f.name for f in Publication._meta.concrete_fields if f.name != "release_url")
     ]  # fmt: skip
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
     @admin.display(description="Clip", ordering="clip")
@@ -56,5 +55,5 @@ class PostizCallAdmin(ProfileScopedAdmin):
     list_filter = ("created_at",)
     date_hierarchy = "created_at"
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from typing import Any
-
 import django_filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status
@@ -9,10 +7,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from library.models import Clip
+from library.models import Clip, Job
 from library.serializers import JobSerializer
 from profiles.api import ProfileScopedViewSet, ScopedRelatedField
-from profiles.tenancy import current_profile
+from profiles.tenancy import scoped_profile
 from publishing.models import Publication, PublicationStatus, PublicationType
 from publishing.postiz import PostizError
 from publishing.services import postiz, publications, submit
@@ -75,7 +73,7 @@ class PublicationFilter(django_filters.FilterSet):
         fields = ["clip", "status", "group", "integration_identifier"]
 
 
-def _job(job: Any, request: Request) -> Response:
+def _job(job: Job, request: Request) -> Response:
     return Response(JobSerializer(job, context={"request": request}).data, status=status.HTTP_202_ACCEPTED)
 
 
@@ -113,14 +111,14 @@ class BulkView(APIView):
 class StatusView(APIView):
     @extend_schema(responses=dict)
     def get(self, request: Request) -> Response:
-        return Response(postiz.status(current_profile()))
+        return Response(postiz.status(scoped_profile()))
 
 
 class IntegrationsView(APIView):
     @extend_schema(responses=IntegrationSerializer(many=True))
     def get(self, request: Request) -> Response:
         refresh = request.query_params.get("refresh", "").lower() in ("1", "true", "yes")
-        found = postiz.integrations(current_profile(), refresh=refresh)
+        found = postiz.integrations(scoped_profile(), refresh=refresh)
         return Response(IntegrationSerializer(found, many=True).data)
 
 
@@ -129,7 +127,7 @@ class SyncView(APIView):
 
     @extend_schema(request=None, responses=dict)
     def post(self, request: Request) -> Response:
-        profile = current_profile()
+        profile = scoped_profile()
         try:
             with postiz.client_for(profile) as client:
                 counts = submit.reconcile(client=client)

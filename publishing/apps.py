@@ -7,8 +7,4 @@ class PublishingConfig(AppConfig):
     name = "publishing"
 
     def ready(self) -> None:
-        from library.jobs.oneclick import PUBLISHERS
-        from publishing import jobs
-
-        if jobs.one_click_publisher not in PUBLISHERS:
-            PUBLISHERS.append(jobs.one_click_publisher)
+        from publishing import jobs  # noqa: F401  (registers the publish job kind)

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import cast
 
 import django_filters
-from django.http import HttpResponse
+from django.db.models.fields.files import FieldFile
+from django.http.response import HttpResponseBase
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers
@@ -163,19 +164,20 @@ class ClipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Destr
         responses={(200, "video/mp4"): bytes},
     )
     @action(detail=True, methods=["get"])
-    def download(self, request: Request, pk: str | None = None) -> HttpResponse:
+    def download(self, request: Request, pk: str | None = None) -> HttpResponseBase:
         clip = self.get_object()
         kind = request.query_params.get("kind", "final" if clip.final_file else "raw")
         if kind not in ("raw", "final"):
             raise ValidationError({"kind": "Must be 'raw' or 'final'."})
-        stored: Any = clip.final_file if kind == "final" else clip.raw_file
+        stored: FieldFile = clip.final_file if kind == "final" else clip.raw_file
         if not stored:
             raise NotFound(f"This clip has no {kind} file yet.")
-        return serve_stored(request, stored.name, filename=f"clip-{clip.variant_index}-{kind}.mp4", attachment=True)
+        name = cast(str, stored.name)  # a FieldFile is truthy only with a name
+        return serve_stored(request, name, filename=f"clip-{clip.variant_index}-{kind}.mp4", attachment=True)
 
     @extend_schema(responses={(200, "image/jpeg"): bytes})
     @action(detail=True, methods=["get"])
-    def thumbnail(self, request: Request, pk: str | None = None) -> HttpResponse:
+    def thumbnail(self, request: Request, pk: str | None = None) -> HttpResponseBase:
         clip = self.get_object()
         if not clip.thumbnail:
             raise NotFound("This clip has no thumbnail.")

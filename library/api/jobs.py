@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import django_filters
-from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins
 from rest_framework.decorators import action
@@ -50,7 +50,7 @@ class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ProfileScoped
     @extend_schema(responses={(200, media): bytes for media in ("video/*", "audio/*", "application/zip",
                                                                   "application/octet-stream")})  # fmt: skip
     @action(detail=True, methods=["get"])
-    def download(self, request: Request, pk: str | None = None) -> HttpResponse:
+    def download(self, request: Request, pk: str | None = None) -> HttpResponseBase:
         job = self.get_object()
         if not job.output:
             raise NotFound("This job has no output (yet).")

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers
@@ -25,7 +25,7 @@ class PresetSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
         validators: list[Any] = []
 
-    def get_built_in(self, obj: Any) -> bool:
+    def get_built_in(self, obj: ExportPreset) -> bool:
         return False
 
 
@@ -60,7 +60,7 @@ class PresetViewSet(
         if self.kwargs.get("name") in BUILT_IN:
             raise PermissionDenied("Built-in presets cannot be changed; create your own.")
 
-    def perform_create(self, serializer: Any) -> None:
+    def perform_create(self, serializer: serializers.BaseSerializer) -> None:
         serializer.instance = preset_services.preset_create(**serializer.validated_data)
 
     @extend_schema(request=PresetSerializer, responses=PresetSerializer)
@@ -68,8 +68,9 @@ class PresetViewSet(
         self._refuse_built_in()
         return super().partial_update(request, name=name)
 
-    def perform_update(self, serializer: Any) -> None:
-        serializer.instance = preset_services.preset_update(preset=serializer.instance, data=serializer.validated_data)
+    def perform_update(self, serializer: serializers.BaseSerializer) -> None:
+        preset = cast(ExportPreset, serializer.instance)  # an update always has its instance
+        serializer.instance = preset_services.preset_update(preset=preset, data=serializer.validated_data)
 
     def destroy(self, request: Request, name: str | None = None) -> Response:
         self._refuse_built_in()

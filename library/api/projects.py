@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
@@ -10,7 +10,8 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from library.models import Job, JobStatus, Project, ProjectSegment, ProjectStatus, Segment, SourceVideo
+from library import selectors
+from library.models import Job, Project, ProjectStatus, Segment, SourceVideo
 from library.providers.analysis import AnalysisError
 from library.serializers import JobSerializer
 from library.services import projects as project_services
@@ -84,20 +85,16 @@ class ProjectViewSet(
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def scoped_queryset(self, queryset: QuerySet) -> QuerySet:
-        # GROUP BY drops the model's default ordering: repeat it, or pagination is unstable.
-        return (
-            queryset.annotate(clip_count=Count("clips", distinct=True))
-            .prefetch_related(Prefetch("assignments", queryset=ProjectSegment.objects.order_by("position")))
-            .order_by("-created_at", "id")
-        )
+        return selectors.project_list(queryset=queryset)
 
-    def perform_create(self, serializer: Any) -> None:
+    def perform_create(self, serializer: serializers.BaseSerializer) -> None:
         data = {k: v for k, v in serializer.validated_data.items() if k != "status"}
         project = project_services.project_create(**data)
         serializer.instance = self.get_queryset().get(pk=project.pk)
 
-    def perform_update(self, serializer: Any) -> None:
-        project = project_services.project_update(project=serializer.instance, data=serializer.validated_data)
+    def perform_update(self, serializer: serializers.BaseSerializer) -> None:
+        instance = cast(Project, serializer.instance)  # an update always has its instance
+        project = project_services.project_update(project=instance, data=serializer.validated_data)
         serializer.instance = self.get_queryset().get(pk=project.pk)
 
     def _job_response(self, job: Job) -> Response:
@@ -140,8 +137,7 @@ class ProjectViewSet(
     @action(detail=True, methods=["get"])
     def progress(self, request: Request, pk: str | None = None) -> Response:
         project = self.get_object()
-        jobs = Job.objects.filter(project=project).order_by("-created_at")
-        job = jobs.filter(status__in=[JobStatus.QUEUED, JobStatus.RUNNING]).first() or jobs.first()
+        job = selectors.project_progress_job(project=project)
         progress = job.progress if job else (100 if project.status == ProjectStatus.READY else 0)
         body = {"status": project.status, "progress": progress, "job": job}
         return Response(ProgressSerializer(body, context=self.get_serializer_context()).data)

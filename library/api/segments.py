@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import cast
 
 import django_filters
 from drf_spectacular.utils import extend_schema
@@ -10,7 +11,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from library import keywords
+from library import keywords, selectors
 from library.media import captions
 from library.models import Segment, SegmentOrigin, SourceVideo
 from library.services import segments as segment_services
@@ -81,12 +82,12 @@ class SegmentViewSet(
     def get_serializer_class(self) -> type[serializers.Serializer]:
         return SegmentUpdateSerializer if self.action == "partial_update" else SegmentSerializer
 
-    def perform_create(self, serializer: Any) -> None:
+    def perform_create(self, serializer: serializers.BaseSerializer) -> None:
         serializer.instance = segment_services.segment_create(**serializer.validated_data)
 
-    def perform_update(self, serializer: Any) -> None:
+    def perform_update(self, serializer: serializers.BaseSerializer) -> None:
         serializer.instance = segment_services.segment_update(
-            segment=serializer.instance, data=serializer.validated_data
+            segment=cast(Segment, serializer.instance), data=serializer.validated_data
         )
 
     @extend_schema(request=MatchScriptSerializer, responses=dict)
@@ -98,6 +99,7 @@ class SegmentViewSet(
         form = MatchScriptSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         data = form.validated_data
+        words: Sequence[captions.Word | keywords.TimedWord]
         if data.get("srt", "").strip():
             words, timing, field = captions.words_from_srt_safe(data["srt"]), "srt", "srt"
             if not words:
@@ -106,7 +108,7 @@ class SegmentViewSet(
             words, timing, field = keywords.estimate_words(data["script_text"]), "estimated", "script_text"
         if len(words) > keywords.MAX_MATCH_WORDS:  # bounded work per request
             raise ValidationError({field: f"At most {keywords.MAX_MATCH_WORDS} words (this has {len(words)})."})
-        rows = self.get_queryset().exclude(keywords=[]).values_list("pk", "keywords", "source_video_id")
+        rows = selectors.segment_keyword_rows(queryset=self.get_queryset())
         videos = {str(pk): str(video) for pk, _, video in rows}
         matches = keywords.match_keywords(words, [(pk, kws) for pk, kws, _ in rows], min_gap=data["broll_seconds"])
         return Response({

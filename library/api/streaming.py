@@ -6,7 +6,7 @@ from __future__ import annotations
 import mimetypes
 import re
 from collections.abc import Iterator
-from typing import IO
+from typing import IO, cast
 
 from django.core.files.storage import default_storage
 from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
@@ -31,7 +31,9 @@ def _chunks(handle: IO[bytes], length: int) -> Iterator[bytes]:
         handle.close()
 
 
-def serve_stored(request: HttpRequest, name: str, *, filename: str, attachment: bool = False) -> HttpResponse:
+def serve_stored(
+    request: HttpRequest, name: str, *, filename: str, attachment: bool = False
+) -> HttpResponse | StreamingHttpResponse:
     """The stored file `name`: whole (200) or one byte range (206); a bad range is 416."""
     size = default_storage.size(name)
     content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
@@ -63,7 +65,8 @@ def serve_stored(request: HttpRequest, name: str, *, filename: str, attachment: 
         response["Content-Length"] = str(size)
     response["Accept-Ranges"] = "bytes"
     if match:
-        response["Content-Disposition"] = content_disposition_header(attachment, filename)
+        # A str whenever filename is not empty (the callers always name the file).
+        response["Content-Disposition"] = cast(str, content_disposition_header(attachment, filename))
     return response
 
 

@@ -25,7 +25,7 @@ def _accepted(request: Request, job: Job) -> Response:
     return Response(JobSerializer(job, context={"request": request}).data, status=status.HTTP_202_ACCEPTED)
 
 
-def _valid(serializer_class: type[serializers.Serializer], data: Any) -> dict[str, Any]:
+def _valid(serializer_class: type[serializers.Serializer], data: object) -> dict[str, Any]:
     form = serializer_class(data=data)
     form.is_valid(raise_exception=True)
     return form.validated_data
@@ -168,7 +168,7 @@ class TemplateListView(APIView):
 
 class ToolTemplateRenderSerializer(serializers.Serializer):
     source_video = ScopedRelatedField(SourceVideo)
-    fields = serializers.DictField()
+    fields = serializers.DictField()  # type: ignore[assignment]  # the API's name (DRF's metaclass moves it off the class)
     aspect = serializers.ChoiceField(choices=["9:16", "16:9"], required=False, allow_blank=True, default="")
     start = serializers.FloatField(required=False, allow_null=True)
     duration = serializers.FloatField(required=False, allow_null=True)

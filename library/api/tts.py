@@ -21,7 +21,7 @@ from library.providers.tts import PROVIDERS, TTSError
 from library.serializers import JobSerializer
 from library.services import rendering, voices
 from library.services.voices import ProviderUnavailable
-from profiles.tenancy import current_profile
+from profiles.tenancy import scoped_profile
 
 
 class VoiceSerializer(serializers.Serializer):
@@ -87,7 +87,7 @@ class CloneVoiceView(APIView):
         fields = data.dict() if isinstance(data, QueryDict) else {}  # no body at all: {}
         form = CloneSerializer(data={**fields, "files": request.FILES.getlist("files")})
         form.is_valid(raise_exception=True)
-        profile = current_profile()
+        profile = scoped_profile()
         with workspace(profile.pk, uuid.uuid4()) as scratch:
             samples = []
             for n, upload in enumerate(form.validated_data["files"]):

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import IO, Any, cast
 
 from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler, TemporaryFileUploadHandler
+from django.http import HttpRequest
 from django.http.multipartparser import MultiPartParser as DjangoMultiPartParser
 from django.http.multipartparser import MultiPartParserError
 from rest_framework.exceptions import APIException, ParseError
@@ -25,7 +27,7 @@ class UploadTooLarge(APIException):
 class SizeLimitHandler(FileUploadHandler):
     """First in the chain: counts the bytes of every file and stops the upload past the limit."""
 
-    def __init__(self, request: Any = None) -> None:
+    def __init__(self, request: HttpRequest | None = None) -> None:
         super().__init__(request)
         self.received = 0
 
@@ -52,7 +54,10 @@ class StreamingMultiPartParser(MultiPartParser):
     """Django's multipart parser with our handlers: the size limit, then a temporary file on
     disk (never the whole upload in memory). Form fields obey the rule of every body: no NUL."""
 
-    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> DataAndFiles:
+    def parse(
+        self, stream: IO[Any], media_type: str | None = None, parser_context: Mapping[str, Any] | None = None
+    ) -> DataAndFiles:
+        parser_context = cast("Mapping[str, Any]", parser_context)  # DRF always passes one
         request = parser_context["request"]
         length = int(request.META.get("CONTENT_LENGTH") or 0)
         if length > settings.UPLOAD_MAX_BYTES + 64 * 1024:  # allow for multipart framing
@@ -62,7 +67,10 @@ class StreamingMultiPartParser(MultiPartParser):
         meta["CONTENT_TYPE"] = media_type
         try:
             parser = _StrictNamesParser(
-                meta, stream, handlers, parser_context.get("encoding") or settings.DEFAULT_CHARSET
+                meta,
+                stream,  # type: ignore[arg-type]  # the request's own stream: reads as Django's parser expects
+                handlers,
+                parser_context.get("encoding") or settings.DEFAULT_CHARSET,
             )
             data, files = parser.parse()
         except MultiPartParserError as exc:

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import logging
 
-from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import mixins, status
+from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.request import Request
@@ -14,7 +14,14 @@ from library.api.streaming import serve_stored
 from library.api.uploads import StreamingMultiPartParser
 from library.media.probe import NotAVideo, SourceTooLarge
 from library.models import SourceVideo
-from library.serializers import SourceVideoSerializer, SourceVideoUpdateSerializer, SourceVideoUploadSerializer
+from library.providers.analysis import AnalysisError
+from library.serializers import (
+    JobSerializer,
+    SourceVideoSerializer,
+    SourceVideoUpdateSerializer,
+    SourceVideoUploadSerializer,
+)
+from library.services import projects as project_services
 from library.services import videos as video_services
 from profiles.api import ProfileScopedViewSet
 from profiles.parsers import JSONParser
@@ -25,6 +32,13 @@ logger = logging.getLogger(__name__)
 class UnsupportedVideo(APIException):
     status_code = 415
     default_code = "unsupported_media"
+
+
+class AnalyzeSerializer(serializers.Serializer):
+    provider = serializers.ChoiceField(
+        choices=["local", "gemini"], required=False, help_text="omitted: gemini when a key is set, else local"
+    )
+    context_text = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
 
 
 class SourceVideoViewSet(
@@ -77,13 +91,35 @@ class SourceVideoViewSet(
 
     @extend_schema(responses={(200, "video/*"): bytes, (206, "video/*"): bytes})
     @action(detail=True, methods=["get"])
-    def stream(self, request: Request, pk: str | None = None) -> HttpResponse:
+    def stream(self, request: Request, pk: str | None = None) -> HttpResponseBase:
         video = self.get_object()
         return serve_stored(request, video.file.name, filename=f"{video.pk}{_suffix(video.file.name)}")
 
+    @extend_schema(
+        request=AnalyzeSerializer,
+        responses={
+            202: JobSerializer,
+            400: OpenApiResponse(description="bad body, or a provider this install cannot use"),
+            402: OpenApiResponse(description="a paid analysis over the monthly budget"),
+        },
+    )
+    @action(detail=True, methods=["post"], parser_classes=[JSONParser])
+    def analyze(self, request: Request, pk: str | None = None) -> Response:
+        """Score the video's segments (local or Gemini) in a job; its result lists them. An
+        analysis already made with the same provider and context is reused at no cost."""
+        video = self.get_object()
+        form = AnalyzeSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        try:
+            job = project_services.source_video_analyze(video=video, **form.validated_data)
+        except (ValueError, AnalysisError) as exc:  # a provider this install cannot use (gemini, no key)
+            raise ValidationError({"provider": str(exc)}) from None
+        data = JobSerializer(job, context=self.get_serializer_context()).data
+        return Response(data, status=status.HTTP_202_ACCEPTED)
+
     @extend_schema(responses={(200, "image/jpeg"): bytes})
     @action(detail=True, methods=["get"])
-    def thumbnail(self, request: Request, pk: str | None = None) -> HttpResponse:
+    def thumbnail(self, request: Request, pk: str | None = None) -> HttpResponseBase:
         video = self.get_object()
         if not video.thumbnail:
             raise NotFound("This video has no thumbnail.")

@@ -5,10 +5,11 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from library.jobs.runner import JobContext
+    from library.jobs.context import JobContext
+    from library.models import Job
 
 Handler = Callable[["JobContext"], dict[str, Any]]
-FailureHook = Callable[[Any, str], None]  # (job, error) -> None
+FailureHook = Callable[["Job", str], None]  # (job, error) -> None
 _HANDLERS: dict[str, Handler] = {}
 _ON_FAILURE: dict[str, FailureHook] = {}
 
@@ -44,7 +45,7 @@ def job_kind(name: str, *, on_failure: FailureHook | None = None) -> Callable[[H
     return register
 
 
-def run_failure_hook(job: Any, error: str) -> None:
+def run_failure_hook(job: Job, error: str) -> None:
     hook = _ON_FAILURE.get(job.kind)
     if hook is not None:
         hook(job, error)

@@ -26,13 +26,15 @@ from django.utils import timezone
 from costs.services import budget_commit, budget_release
 from library import storage
 from library.jobs.errors import job_error_public
+from library.jobs.queue import job_send_at, jobs_wake_deferred
 from library.jobs.registry import JobDeferred, JobError, get_handler, run_failure_hook
 from library.jobs.workspace import workspace
 from library.media import ffmpeg as ff
 from library.models import Job, JobStatus
-from library.services.jobs import job_send_at, jobs_wake_deferred
+from library.providers.errors import ProviderError
+from profiles.errors import DomainError
 from profiles.models import Profile
-from profiles.tenancy import current_profile_id
+from profiles.tenancy import ScopeError, current_profile_id
 
 logger = logging.getLogger(__name__)
 
@@ -85,8 +87,9 @@ class _Monitor:
 
 
 @dataclass
-class JobContext:
-    """What a job handler gets: its job, a private workspace, progress, ffmpeg, cancel, output."""
+class RunnerContext:
+    """What a job handler gets: its job, a private workspace, progress, ffmpeg, cancel, output.
+    The concrete library.jobs.context.JobContext (handlers and services are typed with that)."""
 
     job: Job
     workspace: Path
@@ -100,6 +103,9 @@ class JobContext:
         if self.monitor.cancelled.is_set():
             raise ff.Cancelled("cancelled")
 
+    def is_cancelled(self) -> bool:
+        return self.monitor.cancelled.is_set()
+
     def progress(self, fraction: float, *, force: bool = False) -> None:
         """Report progress within the current span (0..1); written about once a second."""
         start, end = self.span
@@ -111,7 +117,7 @@ class JobContext:
             self._progress = percent
             self._last_write = now
 
-    def step(self, start: float, end: float) -> JobContext:
+    def step(self, start: float, end: float) -> RunnerContext:
         """Map the following progress reports onto [start, end] of the whole job."""
         self.span = (start, end)
         self.progress(0.0, force=True)
@@ -127,8 +133,10 @@ class JobContext:
             should_cancel=self.monitor.cancelled.is_set,
         )
 
-    def input_path(self, stored_name: str) -> Path:
+    def input_path(self, stored_name: str | None) -> Path:
         """A local path for a stored file (downloaded into the workspace on remote storage)."""
+        if not stored_name:
+            raise JobError("An input of the job has no stored file.")
         return storage.local_copy(stored_name, self.workspace / f"input-{Path(stored_name).name}")
 
     def set_output(self, path: Path, name: str) -> None:
@@ -178,6 +186,8 @@ def claim(job_id: Any) -> Claim:
     The profile's row is locked while counting and claiming, so two workers claiming jobs of one
     profile at once are counted one after the other and cannot both take the last slot."""
     profile_id = current_profile_id()
+    if profile_id is None:
+        raise ScopeError("a job is claimed inside its profile's scope")
     now = timezone.now()
     with transaction.atomic():
         Profile.objects.select_for_update().filter(pk=profile_id).values_list("pk", flat=True).first()
@@ -260,7 +270,7 @@ def _run(job_id: Any, attempt: int) -> str:
     monitor.start()
     try:
         with workspace(job.profile_id, job.pk) as ws:
-            ctx = JobContext(job=job, workspace=ws, monitor=monitor)
+            ctx = RunnerContext(job=job, workspace=ws, monitor=monitor)
             try:
                 result = get_handler(job.kind)(ctx) or {}
                 ctx.check_cancelled()
@@ -284,9 +294,11 @@ def _run(job_id: Any, attempt: int) -> str:
                 return _fail(job, attempt, JobStatus.CANCELLED, "Cancelled.")
             except (ff.MediaError, JobError) as exc:
                 return _fail(job, attempt, JobStatus.FAILED, str(exc))
+            except ProviderError as exc:  # a provider adapter's error: its message is for the user
+                return _fail(job, attempt, JobStatus.FAILED, exc.message or str(exc))
+            except DomainError as exc:  # a service's refusal (profiles.errors): its detail is for the user
+                return _fail(job, attempt, JobStatus.FAILED, str(exc))
             except Exception as exc:
-                if hasattr(exc, "retryable"):  # a provider adapter's error: its message is for the user
-                    return _fail(job, attempt, JobStatus.FAILED, getattr(exc, "message", None) or str(exc))
                 logger.exception("job %s (%s) crashed", job_id, job.kind)
                 return _fail(job, attempt, JobStatus.FAILED, f"Internal error: {type(exc).__name__}: {exc}")
     finally:

@@ -64,7 +64,9 @@ def _choice(options: tuple[str, ...]) -> Callable[[Any], Any]:
     return check
 
 
-def _number(low: float, high: float, *, whole: bool = False, zero: bool = False, null: bool = False) -> Callable:
+def _number(
+    low: float, high: float, *, whole: bool = False, zero: bool = False, null: bool = False
+) -> Callable[[Any], Any]:
     def check(value: Any) -> Any:
         if value is None and null:
             return None

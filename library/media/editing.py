@@ -2,22 +2,24 @@
 voiceover, title cards). Run them with JobContext.ffmpeg (or library.media.ffmpeg.run).
 
 Containers: a stream copy keeps the source's container (VP8/Vorbis cannot go into MP4); every
-re-encode writes H.264/AAC MP4 like the rest of the product (builders.H264/AAC).
+re-encode writes H.264/AAC MP4 with the product's one set of options (graphs.encode, at the
+tools' settings: graphs.encode.TOOLS), and the framing, joining and ducking are the final
+render's own (graphs.frame, graphs.pieces, graphs.mix).
 """
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import ffmpeg
-from django.conf import settings
 
-from library.media import ffmpeg as ff
-from library.media.builders import AAC, H264
+from library.media.graphs.encode import TOOLS, output_options
+from library.media.graphs.frame import reframe
+from library.media.graphs.mix import voice_over
+from library.media.graphs.pieces import Piece, join, stereo
 from library.media.voice import SAMPLE_RATE
 
 # Containers a copied stream may go back into; anything else is remuxed into Matroska.
@@ -25,18 +27,6 @@ COPY_CONTAINERS = {"mp4", "webm", "mkv"}
 # Delay of the line enhancer's reference (samples at 16 kHz): longer than a pitch period, so
 # voiced speech does not predict itself, while a tone (periodic forever) still does.
 ALE_DELAY_SAMPLES = 320
-
-
-@dataclass(frozen=True)
-class Piece:
-    """One input of a concatenation: a local file, and the part of it to use."""
-
-    path: Path
-    start: float
-    duration: float
-    has_audio: bool
-    trimmed_end: bool = False
-    channels: int = 2
 
 
 def container_for(extension: str) -> str:
@@ -47,34 +37,8 @@ def _mux_options(container: str) -> dict[str, Any]:
     return {"movflags": "+faststart"} if container == "mp4" else {}
 
 
-def keyframe_at_or_before(src: Path, at: float) -> float:
-    """Time of the last video keyframe at or before `at` (the first frame a stream copy starting
-    near `at` can begin with). Reads packet headers only, no decoding."""
-    for window in (f"{max(at - 60.0, 0.0):.6f}%{at + 0.0005:.6f}", f"%{at + 0.0005:.6f}"):
-        argv = [
-            settings.FFPROBE_BINARY, "-v", "error", "-select_streams", "v:0", "-read_intervals", window,
-            "-show_entries", "packet=pts_time,flags", "-of", "csv=p=0", str(src),
-        ]  # fmt: skip
-        try:
-            out = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False)
-        except subprocess.TimeoutExpired:
-            raise ff.MediaError("reading the video's keyframes timed out") from None
-        keyframes = []
-        for line in out.stdout.splitlines():
-            pts, _, flags = line.partition(",")
-            try:
-                time = float(pts)
-            except ValueError:
-                continue
-            if flags.startswith("K") and time <= at + 1e-6:
-                keyframes.append(time)
-        if keyframes:
-            return max(keyframes)
-    return 0.0
-
-
 def trim_copy(src: Path, dest: Path, *, start: float, duration: float, container: str) -> Any:
-    """Stream copy from `start` (a keyframe: see keyframe_at_or_before) for `duration`."""
+    """Stream copy from `start` (a keyframe: see probe.keyframe_at_or_before) for `duration`."""
     return ffmpeg.input(str(src), ss=f"{start:.6f}").output(
         str(dest), t=f"{duration:.6f}", c="copy", avoid_negative_ts="make_zero", **_mux_options(container)
     )
@@ -96,8 +60,8 @@ def trim_encode(
     source = ffmpeg.input(str(src), ss=f"{start:.6f}", t=f"{duration:.6f}")
     video = source.video if height is None else source.video.filter("scale", -2, height)
     streams = [video, source.audio] if has_audio else [video]
-    audio = {**AAC, "audio_bitrate": "64k" if height else AAC["audio_bitrate"]} if has_audio else {}
-    return ffmpeg.output(*streams, str(dest), preset=preset, crf=crf, **H264, **audio)
+    encoding = replace(TOOLS, preset=preset, crf=crf, audio_bitrate="64k" if height else TOOLS.audio_bitrate)
+    return ffmpeg.output(*streams, str(dest), **output_options(encoding, audio=has_audio, rate=False))
 
 
 def _quote(path: Path) -> str:
@@ -112,7 +76,7 @@ def write_concat_list(pieces: Sequence[Piece], list_path: Path) -> None:
         if piece.start > 0:
             lines.append(f"inpoint {piece.start:.6f}")
         if piece.trimmed_end:
-            lines.append(f"outpoint {piece.start + piece.duration:.6f}")
+            lines.append(f"outpoint {piece.end:.6f}")
     list_path.write_text("\n".join(lines) + "\n")
 
 
@@ -123,49 +87,20 @@ def concat_copy(list_path: Path, dest: Path, *, container: str) -> Any:
     )
 
 
-def fit_video(stream: Any, *, width: int, height: int, fps: float) -> Any:
-    """Scale into width x height keeping the aspect, letterboxed, square pixels, fixed rate."""
-    return (
-        stream.filter("scale", width, height, force_original_aspect_ratio="decrease", force_divisible_by=2)
-        .filter("pad", width, height, "(ow-iw)/2", "(oh-ih)/2", color="black")
-        .filter("setsar", 1)
-        .filter("fps", fps)
-        .filter("format", "yuv420p")
-    )
-
-
 def _fitted_audio(stream: Any, *, duration: float, sample_rate: int, channels: int = 2) -> Any:
-    """Stereo at `sample_rate`, exactly `duration` long (a short track must not pull the next
-    piece forward). Mono is copied to both sides at full level (ffmpeg's own upmix lowers it
-    by 3 dB, which would make a mono video quieter than its neighbours)."""
-    if channels == 1:
-        stream = stream.filter("channelmap", map="0-FL|0-FR", channel_layout="stereo")
-    return (
-        stream.filter("aresample", sample_rate)
-        .filter("aformat", sample_fmts="fltp", channel_layouts="stereo")
-        .filter("apad")
-        .filter("atrim", duration=f"{duration:.6f}")
-    )
-
-
-def silence(*, duration: float, sample_rate: int) -> Any:
-    return ffmpeg.input(f"anullsrc=r={sample_rate}:cl=stereo", f="lavfi", t=f"{duration:.6f}").audio
+    """Stereo at `sample_rate` (see graphs.pieces.stereo), exactly `duration` long."""
+    stereo_audio = stereo(stream, sample_rate=sample_rate, channels=channels)
+    return stereo_audio.filter("apad").filter("atrim", duration=f"{duration:.6f}")
 
 
 def concat_filter(
     pieces: Sequence[Piece], dest: Path, *, width: int, height: int, fps: float, sample_rate: int = 48000
 ) -> Any:
-    """One re-encoding pass: every piece trimmed, fitted to one size/rate (letterboxed), given
-    silence when it has no audio, then joined with the concat filter."""
-    streams = []
-    for piece in pieces:
-        source = ffmpeg.input(str(piece.path), ss=f"{piece.start:.6f}", t=f"{piece.duration:.6f}")
-        streams.append(fit_video(source.video, width=width, height=height, fps=fps))
-        audio = source.audio if piece.has_audio else silence(duration=piece.duration, sample_rate=sample_rate)
-        channels = piece.channels if piece.has_audio else 2
-        streams.append(_fitted_audio(audio, duration=piece.duration, sample_rate=sample_rate, channels=channels))
-    joined = ffmpeg.concat(*streams, v=1, a=1).node
-    return ffmpeg.output(joined[0], joined[1], str(dest), preset="veryfast", crf=21, **H264, **AAC)
+    """One re-encoding pass through the render's concat graph (graphs.pieces.join): every piece
+    trimmed, letterboxed to one size and rate, given silence when it has no audio, joined."""
+    video, audio = join(pieces, width=width, height=height, fps=fps, sample_rate=sample_rate, mode="letterbox")
+    encoding = replace(TOOLS, crf=21, sample_rate=sample_rate)
+    return ffmpeg.output(video, audio, str(dest), **output_options(encoding, rate=False))
 
 
 def vad_pcm(src: Path, dest: Path) -> Any:
@@ -218,28 +153,23 @@ def voiceover_mix(
     duration: float,
     voice_duration: float,
     container: str,
-    duck_gain: float,
+    duck_db: float,
     channels: int = 2,
     voice_channels: int = 1,
 ) -> Any:
-    """The video with a voice laid over its original audio, which is ducked to `duck_gain` while
-    the voice speaks. A voice longer than the video extends it (last frame held), which needs a
-    re-encode; otherwise the video stream is copied."""
+    """The video with a voice laid over its original audio, which dips about `duck_db` while the
+    voice speaks (the final render's ducking: graphs.mix.duck). A voice longer than the video
+    extends it (last frame held), which needs a re-encode; otherwise the video stream is copied."""
     source = ffmpeg.input(str(src))
     total = max(duration, voice_duration)
     speech = _fitted_audio(ffmpeg.input(str(voice)).audio, duration=total, sample_rate=48000, channels=voice_channels)
-    if has_audio:
-        bed = _fitted_audio(source.audio, duration=total, sample_rate=48000, channels=channels).filter(
-            "volume", volume=gain_expression([(0.0, voice_duration)], gain=duck_gain), eval="frame"
-        )
-        mixed = ffmpeg.filter([bed, speech], "amix", inputs=2, duration="first", normalize=0)
-    else:
-        mixed = speech
+    bed = _fitted_audio(source.audio, duration=total, sample_rate=48000, channels=channels) if has_audio else None
+    mixed = voice_over(bed, speech, depth_db=duck_db)
     # Two loud tracks summed must not clip; no auto-levelling (it would change the loudness).
     mixed = mixed.filter("alimiter", limit=0.95, level=0)
     if voice_duration > duration + 0.05:
         video = source.video.filter("tpad", stop_mode="clone", stop_duration=f"{voice_duration - duration:.3f}")
-        return ffmpeg.output(video, mixed, str(dest), preset="veryfast", crf=20, t=f"{total:.6f}", **H264, **AAC)
+        return ffmpeg.output(video, mixed, str(dest), t=f"{total:.6f}", **output_options(TOOLS, rate=False))
     return ffmpeg.output(
         source.video, mixed, str(dest), vcodec="copy", t=f"{total:.6f}",
         **audio_codec_for(container), **_mux_options(container),
@@ -258,20 +188,6 @@ class TextDraw:
     color: str = "white"
 
 
-def reframe(stream: Any, *, width: int, height: int) -> Any:
-    """To width x height without cropping the picture: fitted in the middle over a blurred,
-    zoomed copy of itself (the usual social 'blurred pad')."""
-    split = stream.filter_multi_output("split")
-    background = (
-        split[0]
-        .filter("scale", width, height, force_original_aspect_ratio="increase")
-        .filter("crop", width, height)
-        .filter("boxblur", luma_radius=max(min(width, height) // 40, 2), luma_power=2)
-    )
-    foreground = split[1].filter("scale", width, height, force_original_aspect_ratio="decrease", force_divisible_by=2)
-    return ffmpeg.overlay(background, foreground, x="(W-w)/2", y="(H-h)/2").filter("setsar", 1)
-
-
 def title_card(
     src: Path,
     dest: Path,
@@ -287,7 +203,7 @@ def title_card(
     """The whole video re-encoded with a title card (a dimmed panel and its lines of text)
     shown from `start` to `end`; the text fades in and out."""
     source = ffmpeg.input(str(src))
-    video = source.video if size is None else reframe(source.video, width=size[0], height=size[1])
+    video = source.video if size is None else reframe(source.video, width=size[0], height=size[1], mode="pad")
     shown = f"between(t,{start:.3f},{end:.3f})"
     x, y, w, h = panel
     video = video.filter("drawbox", x=x, y=y, w=w, h=h, color="black@0.55", t="fill", enable=shown)
@@ -300,4 +216,4 @@ def title_card(
             bordercolor="black@0.6", alpha=alpha, enable=shown,
         )  # fmt: skip
     streams = [video, source.audio] if has_audio else [video]
-    return ffmpeg.output(*streams, str(dest), preset="veryfast", crf=20, **H264, **(AAC if has_audio else {}))
+    return ffmpeg.output(*streams, str(dest), **output_options(TOOLS, audio=has_audio, rate=False))

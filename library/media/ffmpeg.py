@@ -94,7 +94,7 @@ def bound_threads(args: list[str], threads: int, outputs: list[str] | None = Non
     return bounded
 
 
-def _kill_group(proc: subprocess.Popen) -> None:
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()

@@ -1,4 +1,5 @@
-"""ffprobe: what a media file holds, and whether it is a video we can work with."""
+"""ffprobe, the one module that calls it: what a media file holds, whether it is a video we can
+work with, and where its keyframes are."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from django.conf import settings
 from library.media import ffmpeg as ff
 
 PROBE_TIMEOUT = 30.0  # ffprobe reads headers only
+KEYFRAME_TIMEOUT = 60.0  # packet headers of up to a minute of video
 MEASURE_TIMEOUT = 120.0  # reading every packet of an upload (no decoding), at disk speed
 # Container names ffprobe reports, mapped to the extension we store the file under.
 CONTAINER_EXTENSIONS = {"mov,mp4,m4a,3gp,3g2,mj2": "mp4", "matroska,webm": "webm", "avi": "avi", "mpegts": "ts"}
@@ -96,15 +98,48 @@ def _rotation(stream: dict[str, Any]) -> int:
     return int(stream.get("tags", {}).get("rotate", 0) or 0) % 360
 
 
+def _ffprobe(args: list[str], path: Path, *, timeout: float) -> subprocess.CompletedProcess[bytes]:
+    """ffprobe at error level over `path` (an argument list: never a shell); raises
+    subprocess.TimeoutExpired after `timeout` seconds."""
+    argv = [settings.FFPROBE_BINARY, "-v", "error", *args, str(path)]
+    return subprocess.run(argv, capture_output=True, timeout=timeout, check=False)
+
+
 def _raw_probe(path: Path) -> dict[str, Any]:
     try:
-        argv = [settings.FFPROBE_BINARY, "-v", "error", "-print_format", "json", "-show_format", "-show_streams"]
-        out = subprocess.run([*argv, str(path)], capture_output=True, timeout=PROBE_TIMEOUT, check=False)
+        out = _ffprobe(["-print_format", "json", "-show_format", "-show_streams"], path, timeout=PROBE_TIMEOUT)
     except subprocess.TimeoutExpired:
         raise NotAVideo("the file could not be read in time") from None
     if out.returncode != 0:
         raise NotAVideo("the file is not a media file ffmpeg can read", stderr_tail=out.stderr.decode(errors="replace"))
-    return json.loads(out.stdout or b"{}")
+    result: dict[str, Any] = json.loads(out.stdout or b"{}")
+    return result
+
+
+def keyframe_at_or_before(src: Path, at: float) -> float:
+    """Time of the last video keyframe at or before `at` (the first frame a stream copy starting
+    near `at` can begin with). Reads packet headers only, no decoding."""
+    for window in (f"{max(at - 60.0, 0.0):.6f}%{at + 0.0005:.6f}", f"%{at + 0.0005:.6f}"):
+        args = [
+            "-select_streams", "v:0", "-read_intervals", window, "-show_entries", "packet=pts_time,flags",
+            "-of", "csv=p=0",
+        ]  # fmt: skip
+        try:
+            out = _ffprobe(args, src, timeout=KEYFRAME_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            raise ff.MediaError("reading the video's keyframes timed out") from None
+        keyframes = []
+        for line in out.stdout.decode(errors="replace").splitlines():
+            pts, _, flags = line.partition(",")
+            try:
+                time = float(pts)
+            except ValueError:
+                continue
+            if flags.startswith("K") and time <= at + 1e-6:
+                keyframes.append(time)
+        if keyframes:
+            return max(keyframes)
+    return 0.0
 
 
 def measure_duration(path: Path, *, up_to: float | None = None) -> float:

@@ -9,6 +9,9 @@ from profiles.tenancy import ProfileScopedModel
 
 BITRATE = RegexValidator(r"^\d+(\.\d+)?[kM]$", "A bitrate such as 128k or 8M.")
 SPEEDS = ["ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow"]
+# The built-in presets' names (library.presets.BUILT_IN checks it uses exactly these): kept here so
+# the model does not import the preset catalogue, which imports the model (no cycle).
+BUILT_IN_NAMES = frozenset({"instagram_reels", "tiktok", "youtube_shorts"})
 
 
 class ExportPreset(ProfileScopedModel):
@@ -40,9 +43,7 @@ class ExportPreset(ProfileScopedModel):
         super().clean()
         from django.core.exceptions import ValidationError
 
-        from library.presets import BUILT_IN
-
-        if self.name in BUILT_IN:
+        if self.name in BUILT_IN_NAMES:
             raise ValidationError({"name": f"'{self.name}' is a built-in preset name."})
         if (self.width or 0) % 2 or (self.height or 0) % 2:
             raise ValidationError({"width": "Width and height must be even (H.264 with yuv420p)."})

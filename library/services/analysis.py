@@ -11,6 +11,7 @@ from django.db import transaction
 
 from costs import pricing
 from costs.services import budget_reserve
+from library.jobs.context import JobContext
 from library.models import Segment, SegmentOrigin, SourceVideo, VideoAnalysis
 from library.providers.analysis import analyze_with_fallback, get_analysis_provider
 from library.providers.analysis.gemini import batches_for, frames_for
@@ -53,8 +54,32 @@ def analysis_reserve_budget(*, job_id: Any, video: SourceVideo, provider: Any, c
         budget_reserve(job_id=job_id, operation="analysis", estimate_usd=estimate)
 
 
+def analysis_summary(*, analysis: VideoAnalysis, cached: bool) -> dict[str, Any]:
+    """The analyze job's result: the analysis and its scored segments, in time order.
+    AI segments carry the provider's text in `description`; it is reported as the segment's notes."""
+    segments = Segment.objects.filter(analysis=analysis).order_by("start", "id")
+    return {
+        "analysis": str(analysis.pk),
+        "provider": analysis.provider,
+        "model": analysis.model,
+        "cached": cached,
+        "notes": list(analysis.notes),
+        "segments": [
+            {
+                "id": str(s.pk),
+                "start": s.start,
+                "end": s.end,
+                "score": s.score,
+                "keywords": list(s.keywords),
+                "notes": s.notes or s.description,
+            }
+            for s in segments
+        ],
+    }
+
+
 def analysis_run(
-    *, ctx: Any, video: SourceVideo, provider_name: str | None, context_text: str
+    *, ctx: JobContext, video: SourceVideo, provider_name: str | None, context_text: str
 ) -> tuple[VideoAnalysis, bool]:
     """The cached analysis, or a new one run now inside the job `ctx`. Returns (analysis, cached)."""
     provider = resolve_provider(provider_name)
@@ -69,7 +94,7 @@ def analysis_run(
         context_text=context_text,
         job_id=ctx.job.pk,
         on_progress=ctx.progress,
-        should_cancel=ctx.monitor.cancelled.is_set,
+        should_cancel=ctx.is_cancelled,
     )
     ctx.check_cancelled()
     with transaction.atomic():

@@ -7,19 +7,18 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Max
-from rest_framework.exceptions import APIException
 
 from library.models import Job, Project, ProjectSegment, ProjectStatus, Segment, SourceVideo
 from library.services import analysis as analysis_services
 from library.services.jobs import job_create
 from profiles.common import model_update
+from profiles.errors import Conflict
 
 PROJECT_FIELDS = ("name", "description", "target_duration", "context_text", "status")
 
 
-class ProjectBusy(APIException):
-    status_code = 409
-    default_code = "project_busy"
+class ProjectBusy(Conflict):
+    code = "project_busy"
     default_detail = "The project is already generating; wait for its job or cancel it."
 
 
@@ -137,60 +136,4 @@ def source_video_analyze(*, video: SourceVideo, provider: str | None = None, con
         kind="analyze", source_video=video, params={"provider": analyzer.name, "context_text": context_text}
     )
     analysis_services.analysis_reserve_budget(job_id=job.pk, video=video, provider=analyzer, context_text=context_text)
-    return job
-
-
-@transaction.atomic
-def one_click_start(
-    *,
-    source_video: SourceVideo,
-    variant_count: int,
-    preset: str,
-    script_text: str = "",
-    voice_id: str = "",
-    context_text: str = "",
-    target_duration: float | None = None,
-    caption_style: dict | None = None,
-    layout: str = "pad",
-    provider: str | None = None,
-    broll: bool = False,
-    publish: dict | None = None,
-) -> Job:
-    """Project -> variants -> voiceover + captions -> preset render (-> publish): one job. The
-    whole estimate (paid analysis + paid voice for every variant) is reserved up front."""
-    from django.utils import timezone
-
-    from costs.services import budget_reserve
-    from library.presets import preset_get
-    from library.services.rendering import tts_estimate
-    from library.services.voices import voice_check
-
-    if preset_get(preset) is None:
-        from rest_framework.exceptions import ValidationError
-
-        raise ValidationError({"preset": f"Unknown preset {preset!r}."})
-    voice_check(voice_id=voice_id)
-    analyzer = analysis_services.resolve_provider(provider)
-    stamp = timezone.now().strftime("%Y-%m-%d %H:%M:%S")
-    project = project_create(
-        name=f"One click: {source_video.name[:120]} {stamp}",
-        context_text=context_text,
-        target_duration=target_duration or 15.0,
-    )
-    Project.objects.filter(pk=project.pk).update(status=ProjectStatus.GENERATING, source_video=source_video)
-    job = job_create(
-        kind="one-click",
-        project=project,
-        source_video=source_video,
-        params={
-            "variant_count": variant_count, "preset": preset, "script_text": script_text, "voice_id": voice_id,
-            "context_text": context_text,
-            "target_duration": target_duration or 15.0, "caption_style": caption_style or {}, "layout": layout,
-            "provider": analyzer.name, "broll": broll, "publish": publish or None,
-        },
-    )  # fmt: skip
-    estimate = analysis_services.analysis_estimate(video=source_video, provider=analyzer, context_text=context_text)
-    estimate += tts_estimate(characters=len(script_text) * variant_count)
-    if estimate > 0:
-        budget_reserve(job_id=job.pk, operation="one_click", estimate_usd=estimate)
     return job

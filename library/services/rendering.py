@@ -7,7 +7,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from rest_framework.exceptions import APIException, ValidationError
 
 from costs import pricing
 from costs.services import budget_reserve
@@ -17,14 +16,14 @@ from library.presets import preset_get
 from library.services.jobs import job_create
 from library.services.voices import tts_provider_name, voice_check
 from profiles.common import model_update
+from profiles.errors import Conflict, Invalid
 from profiles.tenancy import current_profile
 
 CONTENT_FIELDS = ("script_text", "caption_style", "voice_id", "original_audio", "srt_text", "layout")
 
 
-class ClipBusy(APIException):
-    status_code = 409
-    default_code = "clip_busy"
+class ClipBusy(Conflict):
+    code = "clip_busy"
     default_detail = "The clip is already rendering."
 
 
@@ -51,7 +50,7 @@ def clip_content_update(*, clip: Clip, data: dict[str, Any]) -> Clip:
         try:
             data = {**data, "caption_style": validate_style(data["caption_style"])}
         except StyleError as exc:
-            raise ValidationError({"caption_style": exc.detail}) from None
+            raise Invalid({"caption_style": exc.detail}) from None
     if data.get("voice_id"):
         voice_check(voice_id=data["voice_id"])
     return model_update(instance=clip, fields=CONTENT_FIELDS, data=data)
@@ -59,7 +58,7 @@ def clip_content_update(*, clip: Clip, data: dict[str, Any]) -> Clip:
 
 def _check_preset(preset: str) -> None:
     if preset_get(preset) is None:
-        raise ValidationError({"preset": f"Unknown preset {preset!r}."})
+        raise Invalid({"preset": f"Unknown preset {preset!r}."})
 
 
 def _characters(clips: list[Clip]) -> int:

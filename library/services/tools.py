@@ -1,5 +1,5 @@
 """The stand-alone video tools: input checks that need the video (times against its duration,
-template fields), then one job per request (library/jobs/tool_kinds.py), plus the synchronous
+template fields), then one job per request (work: library/services/tool_runs.py), plus the synchronous
 video-info probe."""
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ import uuid
 from typing import Any
 
 from django.db import transaction
-from rest_framework.exceptions import APIException, NotFound, ValidationError
 
 from library import storage
 from library.jobs.workspace import workspace
@@ -21,6 +20,7 @@ from library.models import Job, SourceVideo
 from library.services.jobs import job_create
 from library.services.rendering import tts_reserve_budget
 from library.services.voices import tts_provider_name, voice_check
+from profiles.errors import Invalid, Missing, Unusable
 from profiles.tenancy import current_profile, current_profile_id
 
 logger = logging.getLogger(__name__)
@@ -30,15 +30,14 @@ MAX_INTERVALS = 1000
 DEFAULT_CARD_SECONDS = 4.0
 
 
-class UnreadableMedia(APIException):
-    status_code = 422
-    default_code = "unreadable_media"
+class UnreadableMedia(Unusable):
+    code = "unreadable_media"
     default_detail = "The stored video file cannot be read any more; upload it again."
 
 
 def _number(value: Any, name: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise ValidationError({name: ["A finite number of seconds is required."]})
+        raise Invalid({name: ["A finite number of seconds is required."]})
     return float(value)
 
 
@@ -57,7 +56,7 @@ def check_range(*, video: SourceVideo, start: Any, end: Any, prefix: str = "") -
     elif end > video.duration + TIME_TOLERANCE:
         errors[f"{prefix}end"] = [f"Is beyond the video's duration ({video.duration:g} s)."]
     if errors:
-        raise ValidationError(errors)
+        raise Invalid(errors)
     return start, min(end, video.duration)
 
 
@@ -112,7 +111,7 @@ def tool_detect_voice_start(*, video: SourceVideo) -> Job:
 
 def _require_audio(video: SourceVideo) -> None:
     if not video.has_audio:
-        raise ValidationError({"source_video": ["This video has no audio track."]})
+        raise Invalid({"source_video": ["This video has no audio track."]})
 
 
 def tool_mute_voice_start(
@@ -122,7 +121,7 @@ def tool_mute_voice_start(
     checked = None
     if intervals is not None:
         if len(intervals) > MAX_INTERVALS:
-            raise ValidationError({"intervals": [f"At most {MAX_INTERVALS} intervals."]})
+            raise Invalid({"intervals": [f"At most {MAX_INTERVALS} intervals."]})
         checked = []
         for n, interval in enumerate(intervals):
             start, end = check_range(
@@ -152,7 +151,7 @@ def tool_add_voiceover_start(*, videos: list[SourceVideo], text: str, voice_id: 
 def template_get(name: str) -> titles.Template:
     template = titles.TEMPLATES.get(name)
     if template is None:
-        raise NotFound(f"No title-card template {name!r}; there are: {', '.join(titles.TEMPLATES)}.")
+        raise Missing(f"No title-card template {name!r}; there are: {', '.join(titles.TEMPLATES)}.")
     return template
 
 
@@ -168,18 +167,16 @@ def tool_title_card_start(
     try:
         cleaned = titles.clean_fields(template, fields)
     except titles.FieldErrors as exc:
-        raise ValidationError({"fields": exc.errors}) from None
+        raise Invalid({"fields": exc.errors}) from None
     start = _number(0.0 if start is None else start, "start")
     if duration is None:
         duration = min(DEFAULT_CARD_SECONDS, max(video.duration - start, 0.0))
     duration = _number(duration, "duration")
     if duration <= 0:
-        raise ValidationError({"duration": ["Must be more than 0 seconds."]})
+        raise Invalid({"duration": ["Must be more than 0 seconds."]})
     check_range(video=video, start=start, end=video.duration)  # start within the video
     if start + duration > video.duration + TIME_TOLERANCE:
-        raise ValidationError(
-            {"duration": [f"start + duration is beyond the video's duration ({video.duration:g} s)."]}
-        )
+        raise Invalid({"duration": [f"start + duration is beyond the video's duration ({video.duration:g} s)."]})
     params = {
         "template": template.name, "fields": cleaned, "aspect": aspect, "start": start, "duration": duration,
     }  # fmt: skip

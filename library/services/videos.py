@@ -13,6 +13,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
 from library import storage
+from library.jobs.context import JobContext
 from library.jobs.workspace import workspace
 from library.media import builders
 from library.media import ffmpeg as ff
@@ -102,3 +103,14 @@ def source_video_delete(*, video: SourceVideo) -> None:
     names = [video.file.name, video.thumbnail.name]
     video.delete()
     transaction.on_commit(lambda: storage.delete_stored(*names))
+
+
+def source_video_preview(ctx: JobContext, *, video: SourceVideo, height: int) -> dict[str, Any]:
+    """The "preview" job: a small H.264 rendition of the video, downloadable from the job."""
+    out = ctx.workspace / "preview.mp4"
+    ctx.ffmpeg(
+        builders.preview(ctx.input_path(video.file.name), out, height=height, has_audio=video.has_audio),
+        duration=video.duration,
+    )
+    ctx.set_output(out, f"{video.name[:80]}-preview.mp4")
+    return {"height": height, "size_bytes": out.stat().st_size}

@@ -21,10 +21,10 @@ from django.db import transaction
 from django.utils import timezone
 from django_q.models import Schedule
 from django_q.tasks import async_task, schedule
-from rest_framework.exceptions import APIException, ValidationError
 
 from library.models import ClonedVoice
 from library.providers.tts import TTSError, TTSProvider, Voice, get_tts_provider
+from profiles.errors import DomainError, Invalid, UpstreamFailed
 from profiles.models import Profile
 from profiles.services import profile_update
 from profiles.tenancy import current_profile, current_profile_id, profile_scope
@@ -40,9 +40,8 @@ DELETE_ATTEMPTS = len(DELETE_RETRY_DELAYS) + 1
 DELETE_TASK = "library.tasks.delete_cloned_voices"
 
 
-class ProviderUnavailable(APIException):
-    status_code = 502
-    default_code = "provider_unavailable"
+class ProviderUnavailable(UpstreamFailed):
+    code = "provider_unavailable"
 
 
 def tts_provider_name(profile: Any = None) -> str:
@@ -84,9 +83,9 @@ def _allowed(provider: str, voice_id: str) -> bool:
     return any(voice.id == voice_id and voice.stock for voice in _profile_voices(adapter, provider))
 
 
-def _provider_problem(exc: TTSError | ValueError) -> APIException:
+def _provider_problem(exc: TTSError | ValueError) -> DomainError:
     if isinstance(exc, ValueError) or exc.status == 400:  # unknown, or not configured here
-        return ValidationError({"provider": [getattr(exc, "message", None) or str(exc)]})
+        return Invalid({"provider": [getattr(exc, "message", None) or str(exc)]})
     return ProviderUnavailable(exc.message)
 
 
@@ -112,7 +111,7 @@ def voice_check(*, voice_id: str, provider: str = "", field: str = "voice_id") -
     except (TTSError, ValueError) as exc:
         raise _provider_problem(exc) from None
     if not allowed:
-        raise ValidationError({field: [f"Unknown {LABELS.get(name, name)} voice {voice_id!r}: {LIST_HINT}."]})
+        raise Invalid({field: [f"Unknown {LABELS.get(name, name)} voice {voice_id!r}: {LIST_HINT}."]})
     return voice_id
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from publishing.postiz.client import PostizClient, normalize_base_url
-from publishing.postiz.errors import KEY_REJECTED, PostizError, call_with_backoff
+from publishing.postiz.errors import KEY_REJECTED, PostizError
 from publishing.postiz.provider_settings import ProviderSettingsError, build_settings, youtube_title
 from publishing.postiz.types import (
     POST_STATES,
@@ -32,7 +32,6 @@ __all__ = [
     "ProviderSettingsError",
     "UploadedMedia",
     "build_settings",
-    "call_with_backoff",
     "normalize_base_url",
     "youtube_title",
 ]

@@ -22,7 +22,6 @@ import httpx
 from profiles.outbound import header_value_is_safe, outbound_client
 from publishing.postiz.errors import (
     PostizError,
-    call_with_backoff,
     error_from_response,
     error_from_transport,
 )
@@ -43,7 +42,7 @@ from publishing.postiz.types import (
     post_state_from_json,
 )
 
-__all__ = ["PostizClient", "PostizError", "call_with_backoff", "normalize_base_url"]
+__all__ = ["PostizClient", "PostizError", "normalize_base_url"]
 
 logger = logging.getLogger(__name__)
 

@@ -1,4 +1,5 @@
-"""The one error type of the Postiz adapter, how HTTP answers map onto it, and the retry helper.
+"""The one error type of the Postiz adapter and how HTTP answers map onto it (retries:
+library.providers.backoff.call_with_backoff).
 
 `retryable` is the only thing a caller has to look at: True means "the same request may work
 later" (429, 5xx, 408, timeouts, connection errors), False means "fix something first" (bad
@@ -8,23 +9,13 @@ sentence fit to show the store operator.
 
 from __future__ import annotations
 
-import email.utils
-import logging
-import random
 import re
-import time
-from collections.abc import Callable
-from datetime import UTC
-from typing import Any, TypeVar
 
 import httpx
-from django.utils import timezone
 
+from library.providers.backoff import parse_retry_after
+from library.providers.errors import ProviderError
 from profiles.outbound import OutboundAddressRefused
-
-logger = logging.getLogger(__name__)
-
-T = TypeVar("T")
 
 KEY_REJECTED = "Postiz key rejected"
 # What of an answer's body reaches an error text: Postiz's own reason, short and on one line.
@@ -33,7 +24,7 @@ _MAX_DETAIL = 200
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
 
 
-class PostizError(Exception):
+class PostizError(ProviderError):
     """Anything that went wrong talking to Postiz. Never carries the API key."""
 
     def __init__(
@@ -45,38 +36,14 @@ class PostizError(Exception):
         status: int | None = None,
         retry_after: float | None = None,
     ) -> None:
-        super().__init__(message)
-        self.message = message
+        super().__init__(message, retryable=retryable, status=status, retry_after=retry_after)
         self.code = code
-        self.retryable = retryable
-        self.status = status
-        self.retry_after = retry_after
 
     def __repr__(self) -> str:
         return (
             f"PostizError({self.message!r}, code={self.code!r}, status={self.status}, "
             f"retryable={self.retryable}, retry_after={self.retry_after})"
         )
-
-
-def parse_retry_after(value: str | None) -> float | None:
-    """`Retry-After` is either delta-seconds or an HTTP date; anything unreadable is ignored."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
-            return None
-        if when.tzinfo is None:  # an HTTP date is GMT by definition
-            when = when.replace(tzinfo=UTC)
-        seconds = (when - timezone.now()).total_seconds()
-    if seconds != seconds:  # NaN
-        return None
-    return max(0.0, seconds)
 
 
 def _plain(text: str, limit: int = _MAX_DETAIL) -> str:
@@ -89,7 +56,7 @@ def _server_detail(response: httpx.Response) -> str:
     """The reason in a Postiz error body (its `message`, `msg` or `error` field), sanitised.
     Any other body (an HTML page, a proxy's text) is not echoed at all."""
     try:
-        body: Any = response.json()
+        body: object = response.json()
     except ValueError:
         return ""
     if not isinstance(body, dict):
@@ -157,49 +124,3 @@ def error_from_transport(exc: httpx.RequestError, *, timeout: float) -> PostizEr
         return PostizError(f"Postiz did not answer within {timeout:g} s", code="timeout", retryable=True)
     # The exception text names host and port only (never headers), so it is safe to show.
     return PostizError(f"Postiz could not be reached: {exc}", code="unreachable", retryable=True)
-
-
-def call_with_backoff(
-    fn: Callable[[], T],
-    *,
-    attempts: int = 4,
-    base_delay: float = 1.0,
-    max_delay: float = 60.0,
-    sleep: Callable[[float], None] = time.sleep,
-) -> T:
-    """Call `fn` until it succeeds, retrying only retryable PostizErrors.
-
-    The server's `Retry-After` is honoured exactly (never retry sooner than told); when it asks
-    for longer than `max_delay` the error is raised at once, so a worker is not held for up to
-    an hour by Postiz's hourly window — the caller should reschedule instead. Without a hint the
-    delay doubles from `base_delay` with jitter (between half and all of it), capped at
-    `max_delay`. The last error is raised unchanged.
-
-    Note for POST /posts: a timeout or 5xx may hide a post that was created; look it up by its
-    group before retrying a create (429 is always safe to retry: the throttler refused it).
-    """
-    if attempts < 1:
-        raise ValueError("attempts must be at least 1")
-    for attempt in range(1, attempts + 1):
-        try:
-            return fn()
-        except PostizError as exc:
-            if not exc.retryable or attempt == attempts:
-                raise
-            if exc.retry_after is not None:
-                if exc.retry_after > max_delay:
-                    raise
-                delay = exc.retry_after
-            else:
-                ceiling = min(max_delay, base_delay * 2 ** (attempt - 1))
-                delay = ceiling * (0.5 + random.random() / 2)  # noqa: S311 - jitter, not a secret
-            logger.warning(
-                "postiz call failed (%s, HTTP %s); retry %d/%d in %.2f s",
-                exc.code,
-                exc.status,
-                attempt,
-                attempts - 1,
-                delay,
-            )
-            sleep(delay)
-    raise AssertionError("unreachable")  # pragma: no cover

@@ -43,7 +43,7 @@ class Choice:
     values: tuple[str, ...]
     required: bool = True
 
-    def check(self, value: Any) -> tuple[Any, str | None]:
+    def check(self, value: object) -> tuple[object, str | None]:
         if not isinstance(value, str) or value not in self.values:
             return value, f"{value!r} is not a valid choice; use one of: {', '.join(self.values)}."
         return value, None
@@ -53,7 +53,7 @@ class Choice:
 class Flag:
     required: bool = True
 
-    def check(self, value: Any) -> tuple[Any, str | None]:
+    def check(self, value: object) -> tuple[object, str | None]:
         if not isinstance(value, bool):
             return value, "Must be true or false."
         return value, None
@@ -66,7 +66,7 @@ class Text:
     required: bool = True
     forbidden: str = ""
 
-    def check(self, value: Any) -> tuple[Any, str | None]:
+    def check(self, value: object) -> tuple[object, str | None]:
         if not isinstance(value, str):
             return value, "Must be text."
         value = value.strip()  # surrounding spaces are never meant, and would count
@@ -167,7 +167,7 @@ def _defaults(identifier: str, caption: str) -> dict[str, Any]:
     return {}  # pinterest's board has no sensible default: it must be chosen
 
 
-def _is_json(value: Any) -> bool:
+def _is_json(value: object) -> bool:
     try:
         json.dumps(value, allow_nan=False)
     except (TypeError, ValueError):

@@ -98,19 +98,19 @@ def _str(data: Mapping[str, Any], key: str, *, required: bool = True) -> str | N
     return str(value)
 
 
-def as_object(data: Any, what: str) -> Mapping[str, Any]:
+def as_object(data: object, what: str) -> Mapping[str, Any]:
     if not isinstance(data, Mapping):
         raise bad_response(f"{what} is not an object")
     return data
 
 
-def as_list(data: Any, what: str) -> list[Any]:
+def as_list(data: object, what: str) -> list[Any]:
     if not isinstance(data, list):
         raise bad_response(f"{what} is not a list")
     return data
 
 
-def parse_datetime(value: Any) -> datetime | None:
+def parse_datetime(value: object) -> datetime | None:
     if not isinstance(value, str) or not value:
         return None
     try:
@@ -119,7 +119,7 @@ def parse_datetime(value: Any) -> datetime | None:
         return None
 
 
-def integration_from_json(data: Any) -> Integration:
+def integration_from_json(data: object) -> Integration:
     data = as_object(data, "integration")
     customer_data = data.get("customer")
     customer = None
@@ -136,7 +136,7 @@ def integration_from_json(data: Any) -> Integration:
     )
 
 
-def media_from_json(data: Any) -> UploadedMedia:
+def media_from_json(data: object) -> UploadedMedia:
     data = as_object(data, "upload answer")
     return UploadedMedia(
         id=_str(data, "id") or "",
@@ -147,7 +147,7 @@ def media_from_json(data: Any) -> UploadedMedia:
     )
 
 
-def created_from_json(data: Any, *, group: str, expected: int) -> list[CreatedPost]:
+def created_from_json(data: object, *, group: str, expected: int) -> list[CreatedPost]:
     items = as_list(data, "create answer")
     if len(items) != expected:
         raise bad_response(f"{len(items)} created posts for {expected} requested")
@@ -164,9 +164,10 @@ def created_from_json(data: Any, *, group: str, expected: int) -> list[CreatedPo
     return created
 
 
-def post_state_from_json(data: Any) -> PostState:
+def post_state_from_json(data: object) -> PostState:
     data = as_object(data, "post")
-    integration = data.get("integration") if isinstance(data.get("integration"), Mapping) else {}
+    found = data.get("integration")
+    integration: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
     state = str(data.get("state") or "")
     return PostState(
         id=_str(data, "id") or "",

@@ -6,22 +6,20 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from rest_framework.exceptions import APIException
 
+from profiles.errors import DomainError, NotConfigured, UpstreamFailed
 from profiles.models import Profile
 from profiles.services import profile_postiz_checked
 from publishing.postiz import KEY_REJECTED, Integration, PostizClient, PostizError
 
 
-class PostizNotConfigured(APIException):
-    status_code = 400
-    default_code = "postiz_not_configured"
+class PostizNotConfigured(NotConfigured):
+    code = "postiz_not_configured"
     default_detail = "Set postiz_api_url and postiz_api_key on the profile first."
 
 
-class PostizUnavailable(APIException):
-    status_code = 502
-    default_code = "postiz_unavailable"
+class PostizUnavailable(UpstreamFailed):
+    code = "postiz_unavailable"
 
 
 def client_for(profile: Profile) -> PostizClient:
@@ -43,7 +41,7 @@ def note_error(profile: Profile, exc: PostizError) -> None:
         profile_postiz_checked(profile=profile, error=str(exc))
 
 
-def as_api_error(profile: Profile, exc: PostizError) -> APIException:
+def as_api_error(profile: Profile, exc: PostizError) -> DomainError:
     note_error(profile, exc)
     if exc.code == "address_refused":
         # The profile's settings, not Postiz, are what must change: a 400 like a missing key.
@@ -58,7 +56,7 @@ def _cache_key(profile: Profile) -> str:
 
 def integrations(profile: Profile, *, refresh: bool = False) -> list[Integration]:
     key = _cache_key(profile)
-    cached = None if refresh else cache.get(key)
+    cached: list[Integration] | None = None if refresh else cache.get(key)
     if cached is not None:
         return cached
     with client_for(profile) as client:

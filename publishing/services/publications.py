@@ -8,11 +8,11 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
-from rest_framework.exceptions import ValidationError
 
 from library.models import Clip, ClipStatus, Job
 from library.services.jobs import job_create
-from profiles.tenancy import current_profile
+from profiles.errors import Invalid
+from profiles.tenancy import scoped_profile
 from publishing.models import Publication, PublicationStatus, PublicationType
 from publishing.postiz import PostizError, ProviderSettingsError, build_settings
 from publishing.services import postiz
@@ -20,19 +20,19 @@ from publishing.services import postiz
 
 def _check_clip(clip: Clip) -> None:
     if clip.status != ClipStatus.FINAL or not clip.final_file:
-        raise ValidationError({"clip": f"Clip {clip.pk} has no final render yet: render it first."})
+        raise Invalid({"clip": f"Clip {clip.pk} has no final render yet: render it first."})
 
 
 def _check_when(type: str, scheduled_at: datetime | None) -> None:
     if type == PublicationType.SCHEDULE:
         if scheduled_at is None:
-            raise ValidationError({"scheduled_at": "Required for type 'schedule'."})
+            raise Invalid({"scheduled_at": "Required for type 'schedule'."})
         if scheduled_at < timezone.now() - timedelta(minutes=1):
-            raise ValidationError({"scheduled_at": "Must be in the future."})
+            raise Invalid({"scheduled_at": "Must be in the future."})
 
 
 def _plan(
-    clip: Clip, integrations: dict[str, Any], integration_ids: list[str], caption: str, overrides: dict | None
+    clip: Clip, integrations: dict[str, Any], integration_ids: list[str], caption: str, overrides: dict[str, Any] | None
 ) -> list[dict[str, Any]]:
     """One publication per integration, with provider settings built and validated now — a
     bad setting is a 400 before anything is sent — and frozen on the row."""
@@ -40,9 +40,9 @@ def _plan(
     for integration_id in integration_ids:
         integration = integrations.get(integration_id)
         if integration is None:
-            raise ValidationError({"integration_ids": f"No integration {integration_id!r} in this profile's Postiz."})
+            raise Invalid({"integration_ids": f"No integration {integration_id!r} in this profile's Postiz."})
         if integration.disabled:
-            raise ValidationError({"integration_ids": f"Integration {integration.name!r} is disabled in Postiz."})
+            raise Invalid({"integration_ids": f"Integration {integration.name!r} is disabled in Postiz."})
         provider_overrides = (overrides or {}).get(integration.identifier) or (overrides or {}).get(integration_id)
         try:
             frozen = build_settings(integration.identifier, caption=caption, overrides=provider_overrides)
@@ -51,12 +51,12 @@ def _plan(
             continue
         rows.append({"integration": integration, "settings": frozen})
     if errors:
-        raise ValidationError({"settings": errors})
+        raise Invalid({"settings": errors})
     return rows
 
 
 def _create_rows(
-    *, clip: Clip, rows: list[dict], caption: str, type: str, scheduled_at: datetime | None, job: Job | None
+    *, clip: Clip, rows: list[dict[str, Any]], caption: str, type: str, scheduled_at: datetime | None, job: Job | None
 ) -> list[Publication]:
     group = uuid.uuid4().hex
     made = []
@@ -75,7 +75,7 @@ def _create_rows(
 
 
 def _integrations() -> dict[str, Any]:
-    return {i.id: i for i in postiz.integrations(current_profile())}
+    return {i.id: i for i in postiz.integrations(scoped_profile())}
 
 
 def _dedupe(values: list[str]) -> list[str]:
@@ -90,7 +90,7 @@ def publication_create(
     caption: str,
     type: str = PublicationType.NOW,
     scheduled_at: datetime | None = None,
-    settings: dict | None = None,
+    settings: dict[str, Any] | None = None,
 ) -> Job:
     """Queue one clip for several integrations: one publish job, one POST /posts for all."""
     _check_clip(clip)
@@ -112,28 +112,18 @@ def publication_create_rows_for_clips(
     caption: str = "",
     type: str = PublicationType.NOW,
     scheduled_at: datetime | None = None,
-    settings: dict | None = None,
+    settings: dict[str, Any] | None = None,
 ) -> list[str]:
     """Inside a running job (one-click): queue each clip on the integrations; returns the groups.
-    Refusals become the job's error."""
-    from library.jobs.registry import JobError
-
-    try:
-        _check_when(type, scheduled_at)
-        integrations = _integrations()
-        groups = []
-        for clip in clips:
-            _check_clip(clip)
-            rows = _plan(clip, integrations, _dedupe(integration_ids), caption, settings)
-            groups.append(
-                _create_rows(clip=clip, rows=rows, caption=caption, type=type, scheduled_at=scheduled_at, job=job)[
-                    0
-                ].group
-            )
-    except ValidationError as exc:
-        raise JobError(f"Publishing refused: {exc.detail}") from None
-    except postiz.PostizUnavailable as exc:
-        raise JobError(f"Publishing failed: {exc.detail}") from None
+    Refusals are domain errors (Invalid, PostizUnavailable): the job fails with their detail."""
+    _check_when(type, scheduled_at)
+    integrations = _integrations()
+    groups = []
+    for clip in clips:
+        _check_clip(clip)
+        rows = _plan(clip, integrations, _dedupe(integration_ids), caption, settings)
+        made = _create_rows(clip=clip, rows=rows, caption=caption, type=type, scheduled_at=scheduled_at, job=job)
+        groups.append(made[0].group)
     return groups
 
 
@@ -145,12 +135,12 @@ def publications_bulk(
     caption: str,
     start_at: datetime,
     interval_minutes: int,
-    settings: dict | None = None,
+    settings: dict[str, Any] | None = None,
 ) -> Job:
     """Schedule clip i at start_at + i × interval on every integration: one job that submits
     them one after another, pacing itself under the profile's hourly POST /posts budget."""
     if start_at < timezone.now() - timedelta(minutes=1):
-        raise ValidationError({"start_at": "Must be in the future."})
+        raise Invalid({"start_at": "Must be in the future."})
     for clip in clips:
         _check_clip(clip)
     integrations = _integrations()
@@ -174,9 +164,9 @@ def publication_cancel(*, publication: Publication) -> list[Publication]:
     group = list(Publication.objects.select_for_update().filter(group=publication.group))
     submitted = next((p for p in group if p.postiz_post_id), None)
     if all(p.status in (PublicationStatus.CANCELLED, PublicationStatus.FAILED) for p in group):
-        raise ValidationError({"detail": "Already cancelled or failed."})
+        raise Invalid({"detail": "Already cancelled or failed."})
     if submitted is not None:
-        profile = current_profile()
+        profile = scoped_profile()
         try:
             with postiz.client_for(profile) as client:
                 client.delete_post(submitted.postiz_post_id)

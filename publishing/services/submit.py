@@ -12,25 +12,32 @@ from __future__ import annotations
 
 import logging
 import subprocess
-import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from library.jobs.context import JobContext
 from library.jobs.registry import JobDeferred, JobError
+from library.media import builders
 from library.media import ffmpeg as ff
+from library.media.graphs.encode import Encoding
+from library.presets import preset_get
+from library.providers.backoff import call_with_backoff, cancellable_sleep
+from library.providers.errors import ProviderError
 from profiles.models import Profile
 from profiles.outbound import is_web_url
-from profiles.tenancy import current_profile
+from profiles.tenancy import scoped_profile
 from publishing.models import PostizCall, Publication, PublicationStatus
-from publishing.postiz import PostItem, PostizClient, PostizError, UploadedMedia, call_with_backoff
+from publishing.postiz import PostItem, PostizClient, PostizError, UploadedMedia
+from publishing.postiz.types import PostType
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 SEARCH_MARGIN = timedelta(days=2)
 CREATE_ATTEMPTS = 5
 
@@ -41,7 +48,7 @@ def post_slot_take() -> datetime | None:
     return None; or, when the budget is used up, return when the next slot frees. The profile
     row lock makes concurrent jobs take turns."""
     window = timedelta(seconds=settings.POSTIZ_RATE_WINDOW_SECONDS)
-    Profile.objects.select_for_update().filter(pk=current_profile().pk).first()
+    Profile.objects.select_for_update().filter(pk=scoped_profile().pk).first()
     recent = list(
         PostizCall.objects.filter(created_at__gt=timezone.now() - window)
         .order_by("created_at")
@@ -63,43 +70,47 @@ def _rate_limited(exc: PostizError, tries: int) -> JobDeferred:
     return JobDeferred(timezone.now() + timedelta(seconds=wait), "Postiz refused: rate limit; trying again then")
 
 
-class _RateLimited(Exception):
-    """Carries a rate-limit refusal past call_with_backoff's retries."""
-
-    def __init__(self, error: PostizError) -> None:
-        super().__init__(str(error))
-        self.error = error
+def _not_rate_limited(error: ProviderError) -> bool:
+    return error.status != 429
 
 
-def _call(ctx: Any, fn: Callable[[], Any], *, tries: int) -> Any:
+def _call(ctx: Any, fn: Callable[[], T], *, tries: int, attempts: int = 4, base_delay: float = 1.0,
+          max_delay: float = 60.0, jitter: bool = True) -> T:  # fmt: skip
     """call_with_backoff, which retries transient failures after short naps; a rate-limit
-    refusal reschedules the job instead of waiting for Postiz's window in the worker."""
-
-    def once() -> Any:
-        try:
-            return fn()
-        except PostizError as exc:
-            if exc.code == "rate_limited":
-                raise _RateLimited(exc) from None
-            raise
-
+    refusal (or a server asking for more than `max_delay`) is not slept on: a 429 reschedules
+    the job instead of waiting for Postiz's window in the worker."""
     try:
-        return call_with_backoff(once, sleep=ctx_sleep(ctx))
-    except _RateLimited as limited:
-        raise _rate_limited(limited.error, tries) from None
+        return call_with_backoff(
+            fn, attempts=attempts, base_delay=base_delay, max_delay=max_delay, jitter=jitter,
+            retry_if=_not_rate_limited, sleep=ctx_sleep(ctx), what="Postiz call",
+        )  # fmt: skip
+    except PostizError as exc:
+        if exc.code == "rate_limited":
+            raise _rate_limited(exc, tries) from None
+        raise
 
 
-def _mp4(ctx: Any, publication: Publication) -> Path:
+def _encoding(publication: Publication) -> Encoding:
+    """The export preset the clip's final was rendered with (the defaults when it is gone)."""
+    info = publication.clip.render_info if publication.clip is not None else None
+    name = str((info or {}).get("preset") or "")
+    preset = preset_get(name) if name else None
+    return preset.encoding() if preset is not None else Encoding()
+
+
+def _mp4(ctx: JobContext, publication: Publication) -> Path:
     """The clip's final file as MP4 (Postiz accepts no other video); remuxed when it is not."""
-    name = publication.clip.final_file.name
-    path = ctx.input_path(name)
+    clip = publication.clip
+    if clip is None:  # submit_group checked it already; the type cannot tell
+        raise JobError("The clip (or its final render) was deleted.")
+    path = ctx.input_path(clip.final_file.name)
     head = path.open("rb").read(12)
     if path.suffix.lower() == ".mp4" and head[4:8] == b"ftyp":
         return path
     out = ctx.workspace / f"{publication.clip_id}.mp4"
     try:
-        ff.run(["-i", str(path), "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", "-movflags", "+faststart", "-y", str(out)],
-               timeout=ff.timeout_for(publication.clip.final_duration or 60))  # fmt: skip
+        ff.run(builders.mp4(path, out, encoding=_encoding(publication)),
+               timeout=ff.timeout_for(clip.final_duration or 60))  # fmt: skip
     except (ff.MediaError, subprocess.SubprocessError) as exc:
         raise JobError(f"The clip could not be converted to MP4: {exc}") from None
     return out
@@ -121,7 +132,7 @@ def _record(group: list[Publication], found: dict[str, str]) -> None:
             )
 
 
-def submit_group(ctx: Any, client: PostizClient, group_id: str, *, pace: bool = True) -> dict[str, Any]:
+def submit_group(ctx: JobContext, client: PostizClient, group_id: str, *, pace: bool = True) -> dict[str, Any]:
     """Upload the clip once, then create the group's posts in one POST /posts."""
     group = list(Publication.objects.filter(group=group_id).select_related("clip").order_by("integration_identifier"))
     pending = [p for p in group if p.status in (PublicationStatus.QUEUED, PublicationStatus.UPLOADING)]
@@ -156,41 +167,29 @@ def submit_group(ctx: Any, client: PostizClient, group_id: str, *, pace: bool = 
         raise JobDeferred(
             free_at, f"the profile's {settings.POSTIZ_POSTS_PER_HOUR} posts per hour are used up; next slot then"
         )
-    nap, delay = ctx_sleep(ctx), 1.0
-    for attempt in range(1, CREATE_ATTEMPTS + 1):
-        try:
-            created = client.create_post(type=first.type, date=when, posts=items, group=group_id)
-            break
-        except PostizError as exc:
-            if exc.code == "rate_limited":
-                raise _rate_limited(exc, tries) from None  # 429 is safe to retry: nothing was created
-            if not exc.retryable or attempt == CREATE_ATTEMPTS:
-                raise
+    tried = False
+
+    def create_or_recover() -> dict[str, Any]:
+        nonlocal tried
+        if tried:
             # A timeout or 5xx may hide a post that was created: look before trying again.
             again = client.find_posts_by_group(group_id, start=start, end=end)
             if again:
                 _record(pending, {p.integration_id: p.id for p in again if p.integration_id})
                 return {"group": group_id, "posts": [p.id for p in again], "recovered": True}
-            wait = exc.retry_after if exc.retry_after is not None else delay
-            if wait > settings.POSTIZ_RATE_WINDOW_SECONDS:
-                raise
-            logger.warning("POST /posts failed (%s); retry %d in %.1f s", exc.code, attempt, wait)
-            nap(wait)
-            delay *= 2
-    _record(pending, {c.integration_id: c.post_id for c in created})
-    return {"group": group_id, "posts": [c.post_id for c in created]}
+        tried = True
+        created = client.create_post(type=cast(PostType, first.type), date=when, posts=items, group=group_id)
+        _record(pending, {c.integration_id: c.post_id for c in created})
+        return {"group": group_id, "posts": [c.post_id for c in created]}
+
+    # 429 is safe to retry (nothing was created) but is rescheduled, never slept on.
+    window = float(settings.POSTIZ_RATE_WINDOW_SECONDS)
+    return _call(ctx, create_or_recover, tries=tries, attempts=CREATE_ATTEMPTS, max_delay=window, jitter=False)
 
 
 def ctx_sleep(ctx: Any) -> Callable[[float], None]:
     """A sleep that wakes up for a cancel request."""
-
-    def nap(seconds: float) -> None:
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            ctx.check_cancelled()
-            time.sleep(min(0.5, max(deadline - time.monotonic(), 0.0)))
-
-    return nap
+    return cancellable_sleep(ctx.check_cancelled)
 
 
 def fail_open(group_ids: list[str], error: str) -> None:
@@ -207,7 +206,8 @@ def _release_url(value: str | None) -> str:
     the column: clients and the admin show it as a link, so `javascript:` and the like are dropped."""
     if not value:
         return ""
-    if is_web_url(value) and len(value) <= Publication._meta.get_field("release_url").max_length:
+    max_length = cast(int, Publication._meta.get_field("release_url").max_length)  # a URLField has one
+    if is_web_url(value) and len(value) <= max_length:
         return value
     logger.warning("Postiz reported a release URL that is not an http(s) URL; not stored")
     return ""
@@ -225,7 +225,7 @@ def reconcile(*, client: PostizClient) -> dict[str, int]:
     for publication in open_rows:
         state = states.get(publication.postiz_post_id)
         status = STATE_TO_STATUS.get(state.state) if state else None
-        if status is None:
+        if status is None or state is None:
             continue
         fields: dict[str, Any] = {"status": status}
         if status == PublicationStatus.PUBLISHED:

@@ -25,6 +25,7 @@ from costs.services import (
     budget_release_stale,
     budget_reserve,
 )
+from editai.exceptions import as_api_exception
 from profiles.models import Profile
 from profiles.tenancy import profile_scope, unscoped
 from tests.costs.utils import record_in, set_budget
@@ -52,8 +53,8 @@ def test_it_refuses_work_whose_estimate_passes_the_budget(cast: Any) -> None:
     with pytest.raises(BudgetExceeded) as refusal:
         reserve_in(cast.store_a, "0.11")
 
-    assert refusal.value.status_code == 402
-    assert refusal.value.get_codes() == "budget_exceeded"
+    assert refusal.value.code == "budget_exceeded"
+    assert as_api_exception(refusal.value).status_code == 402  # the one HTTP mapping, editai/exceptions.py
     message = str(refusal.value.detail)
     assert "$0.40 spent" in message
     assert "$0.50 reserved" in message

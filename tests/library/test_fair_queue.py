@@ -40,7 +40,7 @@ class Broker:
         self.busy = 0
         self._lock = threading.Lock()
         self._stop = threading.Event()
-        monkeypatch.setattr("library.services.jobs.async_task", self._put)
+        monkeypatch.setattr("library.jobs.queue.async_task", self._put)
 
     def _put(self, func: str, job_id: str, *, profile_id: str, **options: Any) -> str:
         assert func == "library.tasks.run_job"

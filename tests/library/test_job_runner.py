@@ -14,20 +14,12 @@ from django.core.files.storage import default_storage
 from library.models import Job, JobStatus
 from library.tasks import run_job
 from profiles.tenancy import ScopeError, current_profile, profile_scope
+from tests.jobs import make_job, reload, run
 from tests.library.helpers import temp_entries, upload
 from tests.media import CHAPLIN
 
 # The runner's monitor thread has its own database connection: it must see committed rows.
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _job(profile: Any, kind: str, **fields: Any) -> Job:
-    with profile_scope(profile):
-        return Job.objects.create(kind=kind, **fields)
-
-
-def _reload(job: Job) -> Job:
-    return Job.all_objects.get(pk=job.pk)
 
 
 @pytest.fixture
@@ -36,10 +28,10 @@ def chaplin_id(cast: Any, alice_client: Any, sample_media: Path) -> str:
 
 
 def test_a_job_runs_in_its_own_profile_and_stores_its_output(cast: Any, chaplin_id: str) -> None:
-    job = _job(cast.store_a, "preview", source_video_id=chaplin_id, params={"height": 120})
+    job = make_job(cast.store_a, "preview", source_video_id=chaplin_id, params={"height": 120})
     assert current_profile() is None
-    assert run_job(str(job.pk), profile_id=str(cast.store_a.pk)) == "succeeded"
-    job = _reload(job)
+    assert run(job) == "succeeded"
+    job = reload(job)
     assert (job.status, job.progress, job.attempts) == (JobStatus.SUCCEEDED, 100, 1)
     assert job.output.name.startswith(f"{cast.store_a.pk}/jobs/{job.pk}/")
     assert default_storage.size(job.output.name) > 1000
@@ -53,17 +45,17 @@ def test_a_job_runs_in_its_own_profile_and_stores_its_output(cast: Any, chaplin_
 
 
 def test_a_second_delivery_does_nothing(cast: Any, chaplin_id: str) -> None:
-    job = _job(cast.store_a, "preview", source_video_id=chaplin_id, params={"height": 120})
-    assert run_job(str(job.pk), profile_id=str(cast.store_a.pk)) == "succeeded"
-    assert run_job(str(job.pk), profile_id=str(cast.store_a.pk)) == "skipped: not queued"
-    assert _reload(job).attempts == 1
+    job = make_job(cast.store_a, "preview", source_video_id=chaplin_id, params={"height": 120})
+    assert run(job) == "succeeded"
+    assert run(job) == "skipped: not queued"
+    assert reload(job).attempts == 1
 
 
 def test_a_task_for_the_wrong_profile_is_refused(cast: Any, chaplin_id: str) -> None:
-    job = _job(cast.store_a, "preview", source_video_id=chaplin_id)
+    job = make_job(cast.store_a, "preview", source_video_id=chaplin_id)
     with pytest.raises(ScopeError):
         run_job(str(job.pk), profile_id=str(cast.bob_store.pk))
-    assert _reload(job).status == JobStatus.QUEUED
+    assert reload(job).status == JobStatus.QUEUED
 
 
 def test_an_ffmpeg_failure_fails_the_job_with_ffmpegs_message(cast: Any, chaplin_id: str) -> None:
@@ -72,9 +64,9 @@ def test_an_ffmpeg_failure_fails_the_job_with_ffmpegs_message(cast: Any, chaplin
 
         stored = default_storage.path(SourceVideo.objects.get(pk=chaplin_id).file.name)
     Path(stored).write_bytes(Path(stored).read_bytes()[:40_000])  # corrupt it after the upload
-    job = _job(cast.store_a, "preview", source_video_id=chaplin_id)
-    assert run_job(str(job.pk), profile_id=str(cast.store_a.pk)) == "failed"
-    job = _reload(job)
+    job = make_job(cast.store_a, "preview", source_video_id=chaplin_id)
+    assert run(job) == "failed"
+    job = reload(job)
     assert job.status == JobStatus.FAILED
     assert "ffmpeg failed" in job.error and "moov atom not found" in job.error
     assert_no_absolute_paths(job.error)
@@ -83,18 +75,18 @@ def test_an_ffmpeg_failure_fails_the_job_with_ffmpegs_message(cast: Any, chaplin
 
 
 def test_a_timeout_fails_the_job_and_kills_ffmpeg(cast: Any) -> None:
-    job = _job(cast.store_a, "test-slow", params={"seconds": 30, "timeout": 1})
-    assert run_job(str(job.pk), profile_id=str(cast.store_a.pk)) == "failed"
-    job = _reload(job)
+    job = make_job(cast.store_a, "test-slow", params={"seconds": 30, "timeout": 1})
+    assert run(job) == "failed"
+    job = reload(job)
     assert "timed out after 1 s" in job.error
     assert subprocess.run(["pgrep", "-f", f"comment={job.pk}"], capture_output=True).returncode == 1
     assert temp_entries(cast.store_a) == []
 
 
 def test_an_exception_fails_the_job_and_removes_its_workspace(cast: Any) -> None:
-    job = _job(cast.store_a, "test-crash")
-    assert run_job(str(job.pk), profile_id=str(cast.store_a.pk)) == "failed"
-    job = _reload(job)
+    job = make_job(cast.store_a, "test-crash")
+    assert run(job) == "failed"
+    job = reload(job)
     assert job.error == "Internal error: RuntimeError: boom"
     assert temp_entries(cast.store_a) == []
 
@@ -106,9 +98,9 @@ def assert_no_absolute_paths(error: str) -> None:
 
 
 def test_job_errors_carry_no_absolute_paths(cast: Any) -> None:
-    job = _job(cast.store_a, "test-crash-with-paths")
-    assert run_job(str(job.pk), profile_id=str(cast.store_a.pk)) == "failed"
-    error = _reload(job).error
+    job = make_job(cast.store_a, "test-crash-with-paths")
+    assert run(job) == "failed"
+    error = reload(job).error
     assert error.startswith("Internal error: FileNotFoundError: [Errno 2] No such file or directory:")
     assert_no_absolute_paths(error)
     # What the paths were stays readable: the file's own name, and which folder it was in.
@@ -117,9 +109,9 @@ def test_job_errors_carry_no_absolute_paths(cast: Any) -> None:
 
 
 def test_an_unknown_kind_fails_clearly(cast: Any) -> None:
-    job = _job(cast.store_a, "no-such-kind")
-    run_job(str(job.pk), profile_id=str(cast.store_a.pk))
-    assert _reload(job).error == "unknown job kind 'no-such-kind'"
+    job = make_job(cast.store_a, "no-such-kind")
+    run(job)
+    assert reload(job).error == "unknown job kind 'no-such-kind'"
 
 
 def test_a_job_cannot_link_another_profiles_video(cast: Any, chaplin_id: str) -> None:

@@ -5,22 +5,17 @@ from typing import Any
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from library.models import Job, JobStatus
-from profiles.tenancy import profile_scope
+from library.models import JobStatus
 from tests.conftest import api_client_for
+from tests.jobs import make_job, reload
 
 JOBS = "/api/v1/jobs/"
 
 
-def _job(profile: Any, **fields: Any) -> Job:
-    with profile_scope(profile):
-        return Job.objects.create(kind="preview", **fields)
-
-
 def test_it_lists_and_filters_the_profiles_jobs(cast: Any, alice_client: Any) -> None:
-    _job(cast.store_a, status=JobStatus.FAILED, error="boom")
-    _job(cast.store_a)
-    _job(cast.store_b)
+    make_job(cast.store_a, status=JobStatus.FAILED, error="boom")
+    make_job(cast.store_a)
+    make_job(cast.store_b)
     body = alice_client.get(JOBS).json()
     assert body["count"] == 2
     assert {"id", "kind", "status", "progress", "error", "result", "attempts", "created_at", "started_at",
@@ -31,7 +26,7 @@ def test_it_lists_and_filters_the_profiles_jobs(cast: Any, alice_client: Any) ->
 
 
 def test_cancel_a_queued_job_at_once(cast: Any, alice_client: Any) -> None:
-    job = _job(cast.store_a)
+    job = make_job(cast.store_a)
     response = alice_client.post(f"{JOBS}{job.pk}/cancel/")
     assert response.status_code == 200
     assert response.json()["status"] == "cancelled"
@@ -41,37 +36,37 @@ def test_cancel_a_queued_job_at_once(cast: Any, alice_client: Any) -> None:
 def test_retry_only_failed_or_cancelled_jobs(
     cast: Any, alice_client: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
-    failed = _job(cast.store_a, status=JobStatus.FAILED, error="boom", attempts=3, max_attempts=3)
+    failed = make_job(cast.store_a, status=JobStatus.FAILED, error="boom", attempts=3, max_attempts=3)
     with django_capture_on_commit_callbacks() as callbacks:
         response = alice_client.post(f"{JOBS}{failed.pk}/retry/")
     assert response.status_code == 202
     assert response.json()["status"] == "queued" and response.json()["error"] == ""
     assert response.json()["max_attempts"] > 3
     assert len(callbacks) == 1  # enqueued on commit, not before
-    assert alice_client.post(f"{JOBS}{_job(cast.store_a).pk}/retry/").status_code == 409
+    assert alice_client.post(f"{JOBS}{make_job(cast.store_a).pk}/retry/").status_code == 409
 
 
 def test_download_without_output_is_404(cast: Any, alice_client: Any) -> None:
-    job = _job(cast.store_a, status=JobStatus.SUCCEEDED)
+    job = make_job(cast.store_a, status=JobStatus.SUCCEEDED)
     assert alice_client.get(f"{JOBS}{job.pk}/download/").status_code == 404
 
 
 def test_it_checks_ownership(cast: Any) -> None:
-    job = _job(cast.store_a, status=JobStatus.FAILED)
+    job = make_job(cast.store_a, status=JobStatus.FAILED)
     for client in (api_client_for(cast.alice, cast.store_b), api_client_for(cast.bob)):
         assert client.get(f"{JOBS}{job.pk}/").status_code == 404
         assert client.post(f"{JOBS}{job.pk}/retry/").status_code == 404
         assert client.post(f"{JOBS}{job.pk}/cancel/").status_code == 404
         assert client.get(f"{JOBS}{job.pk}/download/").status_code == 404
-    assert Job.all_objects.get(pk=job.pk).status == JobStatus.FAILED
+    assert reload(job).status == JobStatus.FAILED
 
 
 def test_the_list_keeps_a_constant_query_count(cast: Any, alice_client: Any) -> None:
-    _job(cast.store_a)
+    make_job(cast.store_a)
     with CaptureQueriesContext(connection) as one:
         alice_client.get(JOBS)
     for _ in range(25):
-        _job(cast.store_a)
+        make_job(cast.store_a)
     with CaptureQueriesContext(connection) as many:
         assert alice_client.get(JOBS).json()["count"] == 26
     assert len(many.captured_queries) == len(one.captured_queries)

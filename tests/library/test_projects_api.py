@@ -7,8 +7,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from library.models import Clip, Job, Project, ProjectStatus, Segment, SourceVideo
-from profiles.tenancy import profile_scope
 from tests.conftest import api_client_for
+from tests.factories import ClipFactory, ProjectFactory, SegmentFactory, SourceVideoFactory
 
 PROJECTS = "/api/v1/library/projects/"
 SEGMENTS = "/api/v1/library/segments/"
@@ -16,16 +16,15 @@ CLIPS = "/api/v1/library/clips/"
 
 
 def _video(profile: Any, duration: float = 30.0) -> SourceVideo:
-    with profile_scope(profile):
-        return SourceVideo.objects.create(
-            name="v", file=f"{profile.pk}/videos/v.mp4", thumbnail="", sha256="0" * 64, size_bytes=1,
-            duration=duration, width=1280, height=720, has_audio=True,
-        )  # fmt: skip
+    video: SourceVideo = SourceVideoFactory.create(
+        profile=profile, duration=duration, width=1280, height=720, has_audio=True
+    )
+    return video
 
 
 def _segment(profile: Any, video: SourceVideo, start: float = 1.0, end: float = 3.0, **kw: Any) -> Segment:
-    with profile_scope(profile):
-        return Segment.objects.create(source_video=video, start=start, end=end, **kw)
+    segment: Segment = SegmentFactory.create(profile=profile, source_video=video, start=start, end=end, **kw)
+    return segment
 
 
 @pytest.fixture
@@ -140,9 +139,8 @@ def test_generate_from_segments_needs_segments(cast: Any, alice_client: Any) -> 
 
 
 def _clips(profile: Any, count: int) -> list[Clip]:
-    with profile_scope(profile):
-        project = Project.objects.create(name=f"P{Project.objects.count()}")
-        return [Clip.objects.create(project=project, variant_index=i, raw_file=f"x/{i}.mp4") for i in range(count)]
+    project = ProjectFactory.create(profile=profile)
+    return [ClipFactory.create(profile=profile, project=project, variant_index=i) for i in range(count)]
 
 
 def test_clips_filter_select_and_bulk_select(cast: Any, alice_client: Any) -> None:

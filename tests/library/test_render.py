@@ -197,30 +197,3 @@ def test_a_spoken_keyword_cuts_its_segment_in(cast: Any, bbb: dict, sample_media
     # The picture really changes: Chaplin is black and white, the bunny is not.
     final = default_storage.path(Clip.all_objects.get(pk=clip.pk).final_file.name)
     assert _chroma_spread(final, placed + 1.0) < 4 < _chroma_spread(final, max(placed - 1.0, 0.2))
-
-
-def test_one_click_makes_final_clips_from_one_request(cast: Any, bbb: dict) -> None:
-    client = api_client_for(cast.alice)
-    response = client.post("/api/v1/library/one-click/", {
-        "source_video": bbb["id"], "script_text": "Fresh from the meadow: the happiest bunny you will meet today.",
-        "variant_count": 2, "target_duration": 6, "preset": "tiktok", "caption_style": {"preset": "pop"},
-    }, format="json")  # fmt: skip
-    assert response.status_code == 202, response.content
-    job = Job.all_objects.get(pk=response.json()["id"])
-    assert job.kind == "one-click" and job.status == JobStatus.QUEUED
-    run_job(str(job.pk), profile_id=str(cast.store_a.pk))
-    job.refresh_from_db()
-    assert job.status == JobStatus.SUCCEEDED, job.error
-    assert job.progress == 100
-    clips = Clip.all_objects.filter(pk__in=job.result["clips"])
-    assert clips.count() == 2
-    for clip in clips:
-        assert clip.status == ClipStatus.FINAL and clip.final_file and clip.render_info["preset"] == "tiktok"
-        info = _probe(default_storage.path(clip.final_file.name))
-        assert {s["codec_type"] for s in info["streams"]} == {"video", "audio"}
-    assert (
-        client.post(
-            "/api/v1/library/one-click/", {"source_video": bbb["id"], "preset": "vhs"}, format="json"
-        ).status_code
-        == 400
-    )

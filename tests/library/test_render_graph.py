@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 from library.media import ffmpeg as ff
-from library.media.render import Encoding, Piece, RenderSpec, render_graph
+from library.media.graphs.encode import Encoding
+from library.media.graphs.pieces import Piece
+from library.media.render import RenderSpec, render_graph
 from tests.media import make_video
 
 SMALL = Encoding(width=180, height=320, fps=15, preset="ultrafast")

@@ -13,13 +13,8 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from library.models import Job, JobStatus
-from profiles.tenancy import profile_scope
-
-
-def _job(profile: Any, status: str, **fields: Any) -> Job:
-    with profile_scope(profile):
-        return Job.objects.create(kind="preview", status=status, **fields)
+from library.models import JobStatus
+from tests.jobs import make_job, reload
 
 
 def _workspace(profile: Any, name: Any, *, age: float = 0) -> Path:
@@ -40,14 +35,16 @@ def layout(cast: Any) -> dict[str, Path]:
     legacy = root / "old-render.mp4"
     legacy.write_bytes(b"x")
     return {
-        "a_done": _workspace(cast.store_a, _job(cast.store_a, JobStatus.SUCCEEDED).pk),
-        "a_failed": _workspace(cast.store_a, _job(cast.store_a, JobStatus.FAILED).pk),
-        "a_running": _workspace(cast.store_a, _job(cast.store_a, JobStatus.RUNNING, heartbeat_at=timezone.now()).pk),
-        "a_dead": _workspace(cast.store_a, _job(cast.store_a, JobStatus.RUNNING, heartbeat_at=stale).pk),
-        "a_queued": _workspace(cast.store_a, _job(cast.store_a, JobStatus.QUEUED).pk),
+        "a_done": _workspace(cast.store_a, make_job(cast.store_a, status=JobStatus.SUCCEEDED).pk),
+        "a_failed": _workspace(cast.store_a, make_job(cast.store_a, status=JobStatus.FAILED).pk),
+        "a_running": _workspace(
+            cast.store_a, make_job(cast.store_a, status=JobStatus.RUNNING, heartbeat_at=timezone.now()).pk
+        ),
+        "a_dead": _workspace(cast.store_a, make_job(cast.store_a, status=JobStatus.RUNNING, heartbeat_at=stale).pk),
+        "a_queued": _workspace(cast.store_a, make_job(cast.store_a, status=JobStatus.QUEUED).pk),
         "a_orphan_old": _workspace(cast.store_a, uuid.uuid4(), age=7200),
         "a_orphan_new": _workspace(cast.store_a, uuid.uuid4()),
-        "b_done": _workspace(cast.bob_store, _job(cast.bob_store, JobStatus.CANCELLED).pk),
+        "b_done": _workspace(cast.bob_store, make_job(cast.bob_store, status=JobStatus.CANCELLED).pk),
         "legacy": legacy,
     }
 
@@ -94,10 +91,12 @@ def test_bad_arguments_are_command_errors(cast: Any) -> None:
 
 
 def test_requeue_stale_jobs_command(cast: Any) -> None:
-    dead = _job(cast.store_a, JobStatus.RUNNING, heartbeat_at=timezone.now() - timedelta(hours=1), attempts=1)
-    alive = _job(cast.store_a, JobStatus.RUNNING, heartbeat_at=timezone.now(), attempts=1)
+    dead = make_job(
+        cast.store_a, status=JobStatus.RUNNING, heartbeat_at=timezone.now() - timedelta(hours=1), attempts=1
+    )
+    alive = make_job(cast.store_a, status=JobStatus.RUNNING, heartbeat_at=timezone.now(), attempts=1)
     out = StringIO()
     call_command("requeue_stale_jobs", stdout=out)
     assert out.getvalue().strip() == "requeued 1 job(s), failed 0"
-    assert Job.all_objects.get(pk=dead.pk).status == JobStatus.QUEUED
-    assert Job.all_objects.get(pk=alive.pk).status == JobStatus.RUNNING
+    assert reload(dead).status == JobStatus.QUEUED
+    assert reload(alive).status == JobStatus.RUNNING

@@ -11,26 +11,27 @@ from django.core.files.storage import default_storage
 
 from costs.models import CostEntry
 from library.models import Job, JobStatus
-from library.tasks import run_job
 from tests.conftest import api_client_for
 from tests.fakes.elevenlabs import KEY, ElevenLabsHandler, ElevenLabsState
 from tests.fakes.server import running
+from tests.jobs import reload, run
 
 pytestmark = pytest.mark.django_db(transaction=True)
 TEXT = "Fresh shoes for spring."
 
 
-def _job(cast: Any, **body: Any) -> Job:
+def _speak(cast: Any, **body: Any) -> Job:
+    """POST /tts/generate/ as alice, run the job it queued, and return it finished."""
     response = api_client_for(cast.alice).post("/api/v1/tts/generate/", {"text": TEXT, **body}, format="json")
     assert response.status_code == 202, response.content
-    run_job(response.json()["id"], profile_id=str(cast.store_a.pk))
-    return Job.all_objects.get(pk=response.json()["id"])
+    run(response.json()["id"])
+    return reload(response.json()["id"])
 
 
 def test_elevenlabs_speech_with_words_and_its_cost(cast: Any, settings: Any) -> None:
     with running(ElevenLabsHandler, ElevenLabsState()) as fake:
         settings.ELEVENLABS_API_KEY, settings.ELEVENLABS_BASE_URL = KEY, fake.url
-        job = _job(cast)
+        job = _speak(cast)
         call = fake.state.calls[-1]
     assert job.status == JobStatus.SUCCEEDED, job.error
     assert [w["word"] for w in job.result["words"]] == TEXT.split()
@@ -48,7 +49,7 @@ def test_failures_are_retried_then_clear(cast: Any, settings: Any, status: int, 
     state.fail_next(status, times=10)
     with running(ElevenLabsHandler, state) as fake:
         settings.ELEVENLABS_API_KEY, settings.ELEVENLABS_BASE_URL = KEY, fake.url
-        job = _job(cast)
+        job = _speak(cast)
     assert job.status == JobStatus.FAILED
     assert expected in job.error and "Internal error" not in job.error
     assert len(state.calls) == (1 if status == 401 else 3)  # auth is final; a 5xx is tried 3 times
@@ -60,6 +61,6 @@ def test_a_429_then_success(cast: Any, settings: Any) -> None:
     state.fail_next(429, times=1, retry_after=0.1)
     with running(ElevenLabsHandler, state) as fake:
         settings.ELEVENLABS_API_KEY, settings.ELEVENLABS_BASE_URL = KEY, fake.url
-        job = _job(cast)
+        job = _speak(cast)
     assert job.status == JobStatus.SUCCEEDED, job.error
     assert CostEntry.all_objects.filter(job_id=job.pk).count() == 1

@@ -9,7 +9,6 @@ from __future__ import annotations
 import ast
 import logging
 import subprocess
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,13 +19,13 @@ from django.test import Client
 from django_q.conf import Conf
 from django_q.models import Schedule
 
-from library.models import Clip, ClonedVoice, Job, JobStatus, Project, SourceVideo
+from library.models import Clip, ClonedVoice, Job, JobStatus, SourceVideo
 from library.services.voices import DELETE_ATTEMPTS
 from library.tasks import delete_cloned_voices, run_job
 from profiles.models import Profile
 from profiles.tenancy import profile_scope
 from tests.conftest import api_client_for
-from tests.factories import UserFactory
+from tests.factories import ClipFactory, SourceVideoFactory, UserFactory
 from tests.fakes.elevenlabs import KEY, STOCK_VOICE, ElevenLabsHandler, ElevenLabsState, FakeVoice
 from tests.fakes.server import Running, running
 
@@ -78,23 +77,13 @@ def a_clone(cast: Any, eleven: Running, sample: Path) -> str:
 
 
 def _clip(profile: Profile) -> Clip:
-    with profile_scope(profile):
-        project = Project.objects.create(name=f"Spring {uuid.uuid4().hex[:8]}")
-        cut_list = [{"source_video": "x", "start": 0, "end": 1}]
-        return Clip.objects.create(project=project, variant_index=1, cut_list=cut_list, duration=1.0)
+    clip: Clip = ClipFactory.create(profile=profile)
+    return clip
 
 
 def _video(profile: Profile) -> SourceVideo:
-    with profile_scope(profile):
-        return SourceVideo.objects.create(
-            name=f"shoes {uuid.uuid4().hex[:8]}",
-            file="x/video.mp4",
-            sha256="0" * 64,
-            size_bytes=1,
-            duration=10.0,
-            width=640,
-            height=360,
-        )
+    video: SourceVideo = SourceVideoFactory.create(profile=profile)
+    return video
 
 
 def _use_voice(door: str, client: Any, profile: Profile, voice_id: str) -> Any:

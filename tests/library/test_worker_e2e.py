@@ -12,10 +12,12 @@ from typing import Any
 import pytest
 from django.core.files.storage import default_storage
 
+from library.jobs.queue import job_send
 from library.models import Job, JobStatus
-from library.services.jobs import job_send, jobs_requeue_stale
-from profiles.tenancy import current_profile, profile_scope
+from library.services.jobs import jobs_requeue_stale
+from profiles.tenancy import current_profile
 from tests.conftest import api_client_for
+from tests.jobs import make_job
 from tests.library.helpers import temp_entries, upload
 from tests.media import CHAPLIN
 from tests.worker import qcluster, wait_for
@@ -24,8 +26,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def _create(profile: Any, kind: str, **fields: Any) -> Job:
-    with profile_scope(profile):
-        return Job.objects.create(kind=kind, **fields)
+    return make_job(profile, kind, **fields)
 
 
 def _send(job: Job) -> None:

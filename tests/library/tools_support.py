@@ -12,7 +12,7 @@ from typing import Any
 from django.core.files.storage import default_storage
 
 from library.models import Job, JobStatus
-from library.tasks import run_job
+from tests import jobs
 
 FFMPEG = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-y"]
 
@@ -28,8 +28,8 @@ def post_job(client: Any, url: str, body: dict) -> Job:
 
 def run(job: Job) -> Job:
     """The q2 task, called in-process from outside any scope; the job must succeed."""
-    outcome = run_job(str(job.pk), profile_id=str(job.profile_id))
-    job = Job.all_objects.get(pk=job.pk)
+    outcome = jobs.run(job)
+    job = jobs.reload(job)
     assert outcome == "succeeded" and job.status == JobStatus.SUCCEEDED, (outcome, job.error)
     return job
 

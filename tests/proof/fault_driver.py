@@ -18,8 +18,8 @@ def main() -> None:
     django.setup()
     from django.contrib.auth import get_user_model
 
+    from library.jobs.queue import job_send
     from library.models import Job
-    from library.services.jobs import job_send
     from profiles.services import profile_create
     from profiles.tenancy import current_profile, profile_scope
 

@@ -154,6 +154,20 @@ CASES = [
         json=_tv(variant_count=1, provider="gemini"),
         expect=400,
     ),  # fmt: skip
+    Bad("enum-analyze-provider", "post", f"{V}{{video}}/analyze/", json={"provider": "oracle"}, expect=400),
+    Bad(
+        "enum-analyze-provider-unconfigured", "post", f"{V}{{video}}/analyze/", json={"provider": "gemini"}, expect=400
+    ),
+    Bad("type-list-analyze-context", "post", f"{V}{{video}}/analyze/", json={"context_text": ["a"]}, expect=400),
+    Bad("long-analyze-context", "post", f"{V}{{video}}/analyze/", json={"context_text": LONG}, expect=400),
+    Bad(
+        "ctype-form-analyze",
+        "post",
+        f"{V}{{video}}/analyze/",
+        raw="provider=local",
+        content_type="text/plain",
+        expect=415,
+    ),
     # emoji, right-to-left and very long names
     Bad("long-project-name", "post", P, json={"name": LONG}, expect=400),
     Bad("rtl-video-name", "patch", f"{V}{{video}}/", json={"name": RTL}, expect=400),

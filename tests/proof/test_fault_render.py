@@ -18,9 +18,10 @@ from typing import Any
 import pytest
 from django.core.files.storage import default_storage
 
-from library.models import Clip, ClipStatus, Job, JobStatus
+from library.models import Clip, ClipStatus, JobStatus
 from library.services.jobs import jobs_requeue_stale
 from tests.conftest import api_client_for
+from tests.jobs import reload
 from tests.library.helpers import temp_entries
 from tests.media import make_video
 from tests.proof.procs import can_mount_tmpfs, kill_matching, processes_matching, tmpfs
@@ -43,10 +44,6 @@ def _render(cast: Any, clip: Clip) -> str:
     return response.json()["id"]
 
 
-def _job(job_id: str) -> Job:
-    return Job.all_objects.get(pk=job_id)
-
-
 def _clip_files(clip: Clip) -> list[str]:
     folder = f"{clip.profile_id}/clips"
     return sorted(f"{folder}/{name}" for name in default_storage.listdir(folder)[1])
@@ -67,14 +64,14 @@ def test_a_render_whose_worker_is_killed_mid_ffmpeg_completes_once(cast: Any, fo
         wait_for(lambda: processes_matching(ffmpeg), timeout=60, what="the render's ffmpeg")
         first.kill()  # at once: an 8 s 1080x1920 encode is still running on any machine
     kill_matching(ffmpeg)  # the killed worker's orphaned ffmpeg
-    assert (_job(job_id).status, Clip.all_objects.get(pk=clip.pk).status) == (JobStatus.RUNNING, ClipStatus.RENDERING)
+    assert (reload(job_id).status, Clip.all_objects.get(pk=clip.pk).status) == (JobStatus.RUNNING, ClipStatus.RENDERING)
     time.sleep(1.0)  # let the heartbeat go stale
     assert jobs_requeue_stale(stale_after=0.8).requeued == [job_id]
 
     with qcluster(tmp_path, "second"):
-        wait_for(lambda: _job(job_id).status in DONE, timeout=180, interval=0.2, what="the rerun")
+        wait_for(lambda: reload(job_id).status in DONE, timeout=180, interval=0.2, what="the rerun")
 
-    job, clip = _job(job_id), Clip.all_objects.get(pk=clip.pk)
+    job, clip = reload(job_id), Clip.all_objects.get(pk=clip.pk)
     assert (job.status, job.attempts) == (JobStatus.SUCCEEDED, 2), job.error
     assert clip.status == ClipStatus.FINAL
     assert clip.final_file.name == f"{clip.profile_id}/clips/{clip.pk}/final-{job_id}.mp4"
@@ -100,10 +97,10 @@ def test_a_full_temp_filesystem_fails_the_render_clearly_and_keeps_the_old_final
             out.write(b"\0" * (2 * 1024 * 1024 - 64 * 1024))
         with qcluster(tmp_path, "full", EDITAI_TEST_TEMP_ROOT=str(temp_root)):
             job_id = _render(cast, clip)
-            wait_for(lambda: _job(job_id).status in DONE, timeout=120, interval=0.2, what="the render to end")
+            wait_for(lambda: reload(job_id).status in DONE, timeout=120, interval=0.2, what="the render to end")
         leftovers = sorted(str(p.relative_to(temp_root)) for p in temp_root.rglob("*") if p != filler)
 
-    job = _job(job_id)
+    job = reload(job_id)
     assert job.status == JobStatus.FAILED
     assert "No space left on device" in job.error, job.error
     shown = api_client_for(cast.alice).get(f"/api/v1/jobs/{job_id}/").json()

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
+from library.providers.backoff import call_with_backoff
 from publishing.postiz import (
     KEY_REJECTED,
     PostItem,
@@ -19,7 +20,6 @@ from publishing.postiz import (
     PostizError,
     UploadedMedia,
     build_settings,
-    call_with_backoff,
     normalize_base_url,
 )
 from tests.fakes.postiz import KEY_A, PostizState

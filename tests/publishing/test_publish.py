@@ -15,8 +15,9 @@ from django.core.cache import cache
 from django.db.models import F
 from django.utils import timezone
 
+from library.jobs.queue import job_send
 from library.models import Clip, ClipStatus, Job, JobStatus, Project
-from library.services.jobs import job_send, jobs_requeue_stale
+from library.services.jobs import jobs_requeue_stale
 from library.tasks import run_job, send_job
 from profiles.models import Profile
 from profiles.tenancy import profile_scope
@@ -201,39 +202,6 @@ def test_our_own_budget_paces_jobs_before_postiz_says_no_without_holding_a_worke
     assert (Job.all_objects.get(pk=job_id).attempts, job.max_attempts) == (2, 4)
 
 
-def test_one_click_hands_publishing_that_must_wait_to_a_job_of_its_own(
-    cast: Any, connected: Running, sample_media: Path, settings: Any, monkeypatch: Any
-) -> None:
-    """Rescheduling one-click would render it all again: it finishes, and a publish job that the
-    system started (never refused by the client's queue limit) posts at the slot."""
-    from tests.library.helpers import upload
-    from tests.media import CHAPLIN
-
-    settings.ELEVENLABS_API_KEY = ""
-    settings.POSTIZ_POSTS_PER_HOUR = 1
-    with profile_scope(Profile.objects.get(pk=cast.store_a.pk)):
-        PostizCall.objects.create()  # this hour's only post is taken
-    monkeypatch.setattr("publishing.services.submit.ctx_sleep", _no_naps)
-    client = api_client_for(cast.alice)
-    video = upload(client, sample_media / CHAPLIN).json()
-    ids = {i["identifier"]: i["id"] for i in client.get(f"{PUB}integrations/").json()}
-    response = client.post("/api/v1/library/one-click/", {
-        "source_video": video["id"], "script_text": "Later.", "variant_count": 1, "target_duration": 2,
-        "preset": "instagram_reels", "publish": {"integration_ids": [ids["x"]], "caption": "Soon", "type": "now"},
-    }, format="json")  # fmt: skip
-    one_click = _run(response.json()["id"], cast.store_a)
-    assert one_click.status == JobStatus.SUCCEEDED, one_click.error
-    follow_up = Job.all_objects.get(kind="publish")
-    assert (follow_up.origin, follow_up.status) == ("system", JobStatus.QUEUED)
-    _assert_sent_at(follow_up)
-    [row] = Publication.all_objects.all()
-    assert (row.job_id, row.status) == (follow_up.pk, PublicationStatus.UPLOADING)  # uploaded, not posted
-    _slot_comes(follow_up)
-    assert _run(str(follow_up.pk), cast.store_a).status == JobStatus.SUCCEEDED
-    assert Publication.all_objects.get().status == PublicationStatus.SUBMITTED
-    assert len(connected.state.calls_to("POST", "/upload")) == 1  # the upload was not repeated
-
-
 def test_a_crash_between_create_and_save_still_makes_one_post(cast: Any, connected: Running, tmp_path: Path) -> None:
     client = api_client_for(cast.alice)
     clip = _final_clip(cast.store_a, tmp_path)
@@ -364,62 +332,3 @@ def test_bad_requests_are_4xx(cast: Any, connected: Running, tmp_path: Path) -> 
     unconfigured = api_client_for(cast.alice, cast.store_b)
     assert unconfigured.get(f"{PUB}integrations/").status_code == 400
     assert unconfigured.get(f"{PUB}status/").json()["configured"] is False
-
-
-def test_one_click_renders_and_publishes_in_one_job(
-    cast: Any, connected: Running, sample_media: Path, settings: Any
-) -> None:
-    from tests.library.helpers import upload
-    from tests.media import CHAPLIN
-
-    settings.ELEVENLABS_API_KEY = ""
-    client = api_client_for(cast.alice)
-    video = upload(client, sample_media / CHAPLIN).json()
-    ids = {i["identifier"]: i["id"] for i in client.get(f"{PUB}integrations/").json()}
-    response = client.post("/api/v1/library/one-click/", {
-        "source_video": video["id"], "script_text": "The tramp is back.", "variant_count": 1, "target_duration": 3,
-        "preset": "instagram_reels",
-        "publish": {"integration_ids": [ids["instagram"], ids["tiktok"]], "caption": "Classic", "type": "now"},
-    }, format="json")  # fmt: skip
-    assert response.status_code == 202, response.content
-    job = _run(response.json()["id"], cast.store_a)
-    assert job.status == JobStatus.SUCCEEDED, job.error
-    assert len(job.result["publications"]) == 2
-    [create] = connected.state.calls_to("POST", "/posts")
-    assert {p["settings"]["__type"] for p in create.body["posts"]} == {"instagram", "tiktok"}
-    [upload_call] = connected.state.calls_to("POST", "/upload")
-    assert upload_call.body["file"]["size"] > 10_000  # the rendered clip itself
-    assert set(Publication.all_objects.values_list("status", flat=True)) == {PublicationStatus.SUBMITTED}
-
-
-def test_one_click_can_schedule_its_publications(
-    cast: Any, connected: Running, sample_media: Path, settings: Any
-) -> None:
-    """Issue 14, point 13: `publish.type = "schedule"` crashed the job (its `scheduled_at`
-    came back from the job's JSON params as a string, compared with a datetime)."""
-    from tests.library.helpers import upload
-    from tests.media import CHAPLIN
-
-    settings.ELEVENLABS_API_KEY = ""
-    client = api_client_for(cast.alice)
-    video = upload(client, sample_media / CHAPLIN).json()
-    ids = {i["identifier"]: i["id"] for i in client.get(f"{PUB}integrations/").json()}
-    when = datetime(2031, 5, 4, 9, 30, tzinfo=UTC)
-    body = {"source_video": video["id"], "script_text": "The tramp is back.", "variant_count": 1,
-            "target_duration": 3, "publish": {"integration_ids": [ids["tiktok"]], "caption": "Soon", "type": "schedule"}}  # fmt: skip
-    # Refused before any work starts: a schedule needs a time, in the future.
-    assert "scheduled_at" in str(client.post("/api/v1/library/one-click/", body, format="json").json())
-    body["publish"]["scheduled_at"] = "2001-01-01T00:00:00Z"
-    assert client.post("/api/v1/library/one-click/", body, format="json").status_code == 400
-    assert not Job.all_objects.filter(kind="one-click").exists()
-    body["publish"]["scheduled_at"] = when.isoformat()
-    response = client.post("/api/v1/library/one-click/", body, format="json")
-    assert response.status_code == 202, response.content
-    job = _run(response.json()["id"], cast.store_a)
-    assert job.status == JobStatus.SUCCEEDED, job.error
-    [create] = connected.state.calls_to("POST", "/posts")
-    assert create.body["type"] == "schedule"
-    [post] = _posts(connected.state, KEY_A)
-    assert post.publish_date == when
-    [row] = Publication.all_objects.all()
-    assert (row.type, row.scheduled_at, row.status) == ("schedule", when, PublicationStatus.SUBMITTED)

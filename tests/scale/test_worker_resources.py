@@ -15,11 +15,11 @@ from django.utils import timezone
 from django_q.models import OrmQ
 
 from library.media import ffmpeg as ff
-from library.media.render import Piece, RenderSpec, render_graph
+from library.media.graphs.pieces import Piece
+from library.media.render import RenderSpec, render_graph
 from library.models import Job, JobStatus
 from library.services.jobs import jobs_requeue_stale
-from library.tasks import run_job
-from profiles.tenancy import profile_scope
+from tests.jobs import make_job, reload, run
 from tests.media import BBB, CHAPLIN
 
 pytestmark = pytest.mark.django_db(transaction=True)  # jobs run with their monitor thread (own connection)
@@ -80,17 +80,16 @@ def test_one_thread_per_render_really_bounds_the_ffmpeg_process(
 
 
 def _job(profile: Any, **fields: Any) -> Job:
-    with profile_scope(profile):
-        return Job.objects.create(kind="test-slow", params={"seconds": 0.2}, **fields)
+    return make_job(profile, "test-slow", params={"seconds": 0.2}, **fields)
 
 
 def test_a_job_records_the_worker_name_or_host_and_pid(cast: Any, settings: Any) -> None:
     settings.WORKER_NAME = "render-box-7"
     named = _job(cast.store_a)
-    assert run_job(str(named.pk), profile_id=str(cast.store_a.pk)) == "succeeded"
+    assert run(named) == "succeeded"
     settings.WORKER_NAME = ""
     anonymous = _job(cast.store_a)
-    run_job(str(anonymous.pk), profile_id=str(cast.store_a.pk))
+    run(anonymous)
     workers = dict(Job.all_objects.filter(pk__in=[named.pk, anonymous.pk]).values_list("pk", "worker"))
     assert workers == {named.pk: "render-box-7", anonymous.pk: f"{socket.gethostname()}:{os.getpid()}"}
 
@@ -106,14 +105,14 @@ def test_a_queued_job_whose_task_was_lost_is_sent_again_once(cast: Any) -> None:
     report = jobs_requeue_stale(resend_after=600)
     assert report.resent == [str(lost.pk)] and report.requeued == []
     assert OrmQ.objects.count() == before + 1
-    assert Job.all_objects.get(pk=lost.pk).updated_at > long_ago  # the send is the new reference
+    assert reload(lost).updated_at > long_ago  # the send is the new reference
     assert jobs_requeue_stale(resend_after=600).resent == []  # not again until another window passes
 
     # Both deliveries arrive: the job runs once, the second finds it taken.
-    assert run_job(str(lost.pk), profile_id=str(cast.store_a.pk)) == "succeeded"
-    assert run_job(str(lost.pk), profile_id=str(cast.store_a.pk)) == "skipped: not queued"
-    assert Job.all_objects.get(pk=lost.pk).attempts == 1
-    assert Job.all_objects.get(pk=fresh.pk).status == JobStatus.QUEUED
+    assert run(lost) == "succeeded"
+    assert run(lost) == "skipped: not queued"
+    assert reload(lost).attempts == 1
+    assert reload(fresh).status == JobStatus.QUEUED
 
 
 def test_resending_is_off_with_the_orm_broker_which_redelivers_by_itself(cast: Any, settings: Any) -> None:

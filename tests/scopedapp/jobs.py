@@ -10,8 +10,8 @@ from typing import Any
 
 import ffmpeg
 
+from library.jobs.context import JobContext
 from library.jobs.registry import job_kind
-from library.jobs.runner import JobContext
 
 
 @job_kind("test-slow")

@@ -31,6 +31,7 @@ from library.models import (
 from profiles.models import Profile
 from profiles.tenancy import profile_scope
 from publishing.models import PostizCall, Publication
+from tests import factories as f
 from tests.conftest import PASSWORD, Cast
 from tests.costs.utils import record_in
 
@@ -81,22 +82,21 @@ def fill_store(profile: Profile, tag: str) -> Store:
     profile.refresh_from_db()
     profile.postiz_api_key = POSTIZ_KEYS[tag]
     profile.save(update_fields=["postiz_api_key"])
+    mine = {"profile": profile}
+    video = f.SourceVideoFactory(
+        **mine, name=f"{tag} footage", file=f"{profile.pk}/videos/{uuid.uuid4()}.mp4", sha256="0" * 64, size_bytes=1,
+        duration=30.0, width=1280, height=720,
+    )  # fmt: skip
+    analysis = f.VideoAnalysisFactory(**mine, source_video=video, model="ffmpeg", context_hash="0")
+    segment = f.SegmentFactory(**mine, source_video=video, analysis=analysis, start=1.0, end=4.0, score=80)
+    project = f.ProjectFactory(**mine, name=f"{tag} launch", source_video=video)
+    assignment = f.ProjectSegmentFactory(**mine, project=project, segment=segment, position=0)
+    clip = f.ClipFactory(**mine, project=project, variant_index=1, cut_list=[{"start": 1.0, "end": 4.0}], raw_file="")
+    preset = f.ExportPresetFactory(**mine, name=f"{tag}-square", width=1080, height=1080)
+    job = f.JobFactory(**mine, kind="render", status=JobStatus.FAILED, error="boom", project=project, clip=clip)
+    publication = f.PublicationFactory(**mine, clip=clip, job=job, integration_id=f"{tag}-ig", caption="")
+    postiz_call = f.PostizCallFactory(**mine)
     with profile_scope(profile):
-        video = SourceVideo.objects.create(
-            name=f"{tag} footage", file=f"{profile.pk}/videos/{uuid.uuid4()}.mp4", sha256="0" * 64, size_bytes=1,
-            duration=30.0, width=1280, height=720,
-        )  # fmt: skip
-        analysis = VideoAnalysis.objects.create(source_video=video, provider="local", model="ffmpeg", context_hash="0")
-        segment = Segment.objects.create(source_video=video, analysis=analysis, start=1.0, end=4.0, score=80)
-        project = Project.objects.create(name=f"{tag} launch", source_video=video)
-        assignment = ProjectSegment.objects.create(project=project, segment=segment, position=0)
-        clip = Clip.objects.create(project=project, variant_index=1, cut_list=[{"start": 1.0, "end": 4.0}])
-        preset = ExportPreset.objects.create(name=f"{tag}-square", width=1080, height=1080)
-        job = Job.objects.create(kind="render", status=JobStatus.FAILED, error="boom", project=project, clip=clip)
-        publication = Publication.objects.create(
-            clip=clip, job=job, integration_id=f"{tag}-ig", integration_identifier="instagram", group=uuid.uuid4().hex
-        )
-        postiz_call = PostizCall.objects.create()
         budget_reserve(job_id=job.pk, operation="render", estimate_usd=Decimal("0.10"))
     cost = record_in(profile, "0.20", job_id=job.pk)
     Task.objects.create(

@@ -213,6 +213,7 @@ ROUTES: dict[str, Case] = {
     "source-video-detail": Scoped(make=_make_source_video, body=lambda obj: {"name": "hijacked"}),
     "source-video-stream": Scoped(make=_make_source_video),
     "source-video-thumbnail": Scoped(make=_make_source_video),
+    "source-video-analyze": Scoped(make=_make_source_video, body=lambda v: {"provider": "local"}),
     "job-list": ScopedCollection(make=_make_job),
     "job-detail": Scoped(make=_make_job),
     "job-cancel": Scoped(make=_make_job),

@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from costs.models import UNIT_KEYS
 from costs.selectors import cost_report_rows, money
 from costs.serializers import PeriodSerializer
-from profiles.models import Profile
+from profiles.selectors import profile_exists
 from profiles.tenancy import unscoped
 
 LEGACY = "legacy"
@@ -77,6 +77,6 @@ class Command(BaseCommand):
             profile_id = uuid.UUID(value.strip())
         except ValueError:
             raise CommandError(f"--profile must be a profile id or '{LEGACY}', got {value!r}") from None
-        if not Profile.objects.filter(pk=profile_id).exists():
+        if not profile_exists(profile_id=profile_id):
             raise CommandError(f"no profile {profile_id} (entries of deleted profiles: --profile {LEGACY})")
         return profile_id, False

@@ -6,21 +6,24 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
+from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from rest_framework.exceptions import APIException
 from tqdm import tqdm
 
 from editai import demo
+from editai.oneclick.services import one_click_start
 from library.media.ffmpeg import MediaError
 from library.media.probe import probe_video
 from library.models import Clip, Job, JobStatus
 from library.presets import BUILT_IN
-from library.services.projects import one_click_start
+from library.selectors import clip_list
+from profiles.errors import DomainError
+from profiles.models import Profile
 from profiles.tenancy import profile_scope
-from publishing.models import Publication
+from publishing.selectors import publication_list
 from publishing.services.publications import publication_create
 
 SCRIPT = (
@@ -71,7 +74,7 @@ class Command(BaseCommand):
             self._run(options)
         except (demo.DemoError, MediaError, OSError) as exc:
             raise CommandError(f"demo failed: {exc}") from None
-        except APIException as exc:  # a service refused (bad preset, Postiz unavailable...)
+        except DomainError as exc:  # a service refused (bad preset, Postiz unavailable...)
             raise CommandError(f"demo failed: {exc.detail}") from None
         except ValidationError as exc:  # e.g. a Postiz URL the profile does not accept
             raise CommandError(f"demo failed: {'; '.join(exc.messages)}") from None
@@ -109,7 +112,7 @@ class Command(BaseCommand):
                 script_text=options["script"], target_duration=options["target_duration"], provider="local",
             )  # fmt: skip
             job = self._wait(job, options["timeout"])
-            clips = list(Clip.objects.filter(pk__in=job.result.get("clips", [])).order_by("variant_index"))
+            clips = clip_list(ids=job.result.get("clips", []))
             self._say(f"job {job.pk}: {len(clips)} clip(s) rendered to {options['preset']}")
         job_ids = [job.pk]
 
@@ -119,11 +122,12 @@ class Command(BaseCommand):
 
         self.stdout.write("outputs:")
         for clip in clips:
-            path = demo.stored_path(clip.final_file.name)
-            self.stdout.write(f"    final mp4: {path}")
-            if Path(path).is_file():
-                info = probe_video(Path(path))  # the proof that it plays: ffprobe decodes it
-                self._say(f"  {info.video.width}x{info.video.height} {info.video.codec}, {info.duration:.1f} s")
+            stored = demo.stored_path(cast(str, clip.final_file.name))  # a rendered clip has its file
+            self.stdout.write(f"    final mp4: {stored}")
+            if Path(stored).is_file():
+                info = probe_video(Path(stored))  # the proof that it plays: ffprobe decodes it
+                if info.video is not None:
+                    self._say(f"  {info.video.width}x{info.video.height} {info.video.codec}, {info.duration:.1f} s")
 
         costs = demo.demo_costs(profile=store, job_ids=job_ids)
         self.stdout.write("costs of this run (from the cost ledger):")
@@ -132,7 +136,7 @@ class Command(BaseCommand):
             self._say(f"{label}: ${row['total']:.6f} USD, {row['entries']} entr{'y' if row['entries'] == 1 else 'ies'}")
         self.stdout.write(f"    total: ${costs.total_usd:.6f} USD")
 
-    def _publish(self, store: Any, clips: list[Clip], options: dict[str, Any]) -> Any:
+    def _publish(self, store: Profile, clips: list[Clip], options: dict[str, Any]) -> UUID:
         store = demo.demo_postiz_setup(profile=store, url=options["postiz_url"], key=options["postiz_key"])
         chosen, notes = demo.demo_integrations(profile=store, wanted=options["integration"], caption=CAPTION)
         for note in notes:
@@ -140,7 +144,7 @@ class Command(BaseCommand):
         with profile_scope(store):
             job = publication_create(clip=clips[0], integration_ids=chosen, caption=CAPTION, type=options["post_type"])
             job = self._wait(job, options["timeout"])
-            for publication in Publication.objects.filter(job=job).order_by("integration_identifier"):
+            for publication in publication_list(job=job):
                 extra = publication.release_url or publication.postiz_post_id or publication.error
                 self._say(f"{publication.integration_identifier}: {publication.status} {extra}".rstrip())
         return job.pk

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from library.providers.errors import ProviderError
+
 MIN_SEGMENT_SECONDS = 0.5  # shorter pieces are useless in a clip
 
 
@@ -39,14 +41,12 @@ class Analysis:
     notes: list[str] = field(default_factory=list)
 
 
-class AnalysisError(Exception):
+class AnalysisError(ProviderError):
     """The analysis failed. `retryable`: trying again later may succeed (rate limit, outage,
     timeout); otherwise the same request will fail again (bad key, bad request)."""
 
-    def __init__(self, message: str, *, retryable: bool = False) -> None:
-        super().__init__(message)
-        self.message = message
-        self.retryable = retryable
+    def __init__(self, message: str, *, retryable: bool = False, retry_after: float | None = None) -> None:
+        super().__init__(message, retryable=retryable, retry_after=retry_after)
 
 
 class MalformedAnswer(AnalysisError):

@@ -5,7 +5,7 @@ sent in batches with their times and the product context, and answered as JSON f
 response schema. Every successful call is recorded in the cost ledger at once (tokens from
 `usage_metadata`; thinking tokens are billed at the output rate), so money spent before a
 later failure is still accounted for. Rate limits, server errors and timeouts are retried
-with exponential backoff; what still fails becomes AnalysisError(retryable=True).
+(library.providers.backoff.call_with_backoff); what still fails becomes AnalysisError(retryable=True).
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from library.media import analysis as media
 from library.media import ffmpeg as ff
 from library.providers.analysis import gemini_prompt as prompt
 from library.providers.analysis.base import Analysis, AnalysisError, MalformedAnswer, normalize_segments
+from library.providers.backoff import call_with_backoff, parse_retry_after
 from profiles.tenancy import ScopeError, current_profile
 
 logger = logging.getLogger(__name__)
@@ -38,17 +39,18 @@ logger = logging.getLogger(__name__)
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 AUTH_STATUSES = frozenset({401, 403})
 BACKOFF_BASE = 1.0  # seconds before the first retry; doubles each time
-BACKOFF_MAX = 30.0
-RETRY_AFTER_MAX = 60.0
+RETRY_AFTER_MAX = 60.0  # the longest wait, asked for or not
 SAMPLING_SHARE = 0.15  # of the progress bar: the ffmpeg pass; the rest goes to the requests
 
-_TRANSPORT_ERRORS: tuple[type[BaseException], ...] = (httpx.TransportError,)
+_TRANSPORT_ERRORS: tuple[type[Exception], ...] = (httpx.TransportError,)
 try:  # the SDK may run on its httpx2 backend
     import httpx2
 
     _TRANSPORT_ERRORS += (httpx2.TransportError,)
 except ImportError:  # pragma: no cover - depends on the install
     pass
+# What a call to the API may raise that _failure turns into an AnalysisError.
+_CALL_ERRORS: tuple[type[Exception], ...] = (errors.APIError, errors.UnknownApiResponseError, *_TRANSPORT_ERRORS)
 
 
 def frames_for(duration: float) -> int:
@@ -72,35 +74,37 @@ def _retry_after(exc: errors.APIError) -> float | None:
         delay = detail.get("retryDelay") if isinstance(detail, dict) else None
         if isinstance(delay, str) and delay.endswith("s"):
             with contextlib.suppress(ValueError):
-                return min(float(delay[:-1]), RETRY_AFTER_MAX)
+                return max(float(delay[:-1]), 0.0)
     headers = getattr(getattr(exc, "response", None), "headers", None) or {}
-    with contextlib.suppress(TypeError, ValueError):
-        return min(float(headers.get("retry-after", "")), RETRY_AFTER_MAX)
-    return None
+    value = headers.get("retry-after")
+    return parse_retry_after(value) if isinstance(value, str) else None
 
 
 def _api_failure(exc: errors.APIError, model: str) -> AnalysisError:
     code = exc.code or 0
+    wait = _retry_after(exc)
     message = (exc.message or str(exc))[:300]
     if code in AUTH_STATUSES or (code == 400 and ("API key" in message or "API_KEY_INVALID" in str(exc.details))):
         return AnalysisError(f"Gemini key rejected ({code}): {message}. Check GEMINI_API_KEY.", retryable=False)
     if code == 404:
         return AnalysisError(f"Gemini model {model!r} not found ({message}). Check GEMINI_MODEL.", retryable=False)
     if code in RETRY_STATUSES or code >= 500:
-        return AnalysisError(f"Gemini is unavailable ({code} {exc.status or ''}): {message}", retryable=True)
+        return AnalysisError(
+            f"Gemini is unavailable ({code} {exc.status or ''}): {message}", retryable=True, retry_after=wait
+        )
     return AnalysisError(f"Gemini refused the request ({code} {exc.status or ''}): {message}", retryable=False)
 
 
-def _failure(exc: Exception, *, model: str, timeout: float) -> tuple[AnalysisError, float | None, str]:
-    """What a failed call means: the error to raise, how long the API asked us to wait, and a
-    short reason for the notes and logs."""
+def _failure(exc: Exception, *, model: str, timeout: float) -> tuple[AnalysisError, str]:
+    """What a failed call means: the error to raise (with how long the API asked us to wait),
+    and a short reason for the notes and logs."""
     if isinstance(exc, errors.APIError):
-        return _api_failure(exc, model), _retry_after(exc), f"{exc.code} {exc.status or ''}".strip()
+        return _api_failure(exc, model), f"{exc.code} {exc.status or ''}".strip()
     if isinstance(exc, errors.UnknownApiResponseError):  # a proxy's error page, not the API
-        return AnalysisError(f"Gemini answered something unreadable: {exc}"[:400], retryable=True), None, "garbage"
+        return AnalysisError(f"Gemini answered something unreadable: {exc}"[:400], retryable=True), "garbage"
     if "Timeout" in type(exc).__name__:
-        return AnalysisError(f"Gemini timed out after {timeout:g} s", retryable=True), None, type(exc).__name__
-    return AnalysisError(f"Gemini could not be reached ({exc})", retryable=True), None, type(exc).__name__
+        return AnalysisError(f"Gemini timed out after {timeout:g} s", retryable=True), type(exc).__name__
+    return AnalysisError(f"Gemini could not be reached ({exc})", retryable=True), type(exc).__name__
 
 
 class GeminiAnalysisProvider:
@@ -243,24 +247,35 @@ class GeminiAnalysisProvider:
         should_cancel: Callable[[], bool] | None,
     ) -> types.GenerateContentResponse:
         contents = [types.Content(role="user", parts=list(parts))]
-        for attempt in range(self.max_retries + 1):
+        reasons: list[str] = []
+
+        def once() -> types.GenerateContentResponse:
             try:
                 return client.models.generate_content(model=self.model, contents=contents, config=self._config())
-            except (errors.APIError, errors.UnknownApiResponseError, *_TRANSPORT_ERRORS) as exc:
-                failure, wait, reason = _failure(exc, model=self.model, timeout=self.timeout)
-            if not failure.retryable:
-                raise failure
-            if attempt == self.max_retries:
-                raise AnalysisError(f"{failure.message} (after {attempt + 1} attempts)", retryable=True)
-            delay = max(wait or 0.0, min(BACKOFF_BASE * 2**attempt, BACKOFF_MAX))
-            logger.warning("Gemini call failed (%s); retry %d in %.1f s", reason, attempt + 1, delay)
-            notes.append(f"retried a request after {reason}")
+            except _CALL_ERRORS as exc:
+                failure, reason = _failure(exc, model=self.model, timeout=self.timeout)
+                reasons.append(reason)
+                raise failure from None
+
+        def cancel_check() -> None:
             if should_cancel is not None and should_cancel():
                 raise ff.Cancelled("cancelled while waiting to retry Gemini")
-            self.sleep(delay)
-        raise AssertionError("unreachable")  # pragma: no cover
 
-    def _record(self, response: types.GenerateContentResponse, *, frames: int, job_id: Any) -> dict[str, int]:
+        attempts = self.max_retries + 1
+        try:
+            return call_with_backoff(
+                once, attempts=attempts, base_delay=BACKOFF_BASE, max_delay=RETRY_AFTER_MAX, longer_wait="cap",
+                check_cancelled=cancel_check, sleep=self.sleep, what="Gemini call",
+                on_retry=lambda error, attempt, delay: notes.append(f"retried a request after {reasons[-1]}"),
+            )  # fmt: skip
+        except AnalysisError as exc:
+            if exc.retryable:  # only the last attempt's error gets out retryable
+                raise AnalysisError(f"{exc.message} (after {attempts} attempts)", retryable=True) from None
+            raise
+
+    def _record(
+        self, response: types.GenerateContentResponse, *, frames: int, job_id: uuid.UUID | str | None
+    ) -> dict[str, int]:
         meta = response.usage_metadata
         units = {
             "input_tokens": (meta.prompt_token_count or 0) if meta else 0,

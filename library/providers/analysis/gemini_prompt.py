@@ -97,7 +97,7 @@ def _number(item: dict[str, Any], key: str, index: int) -> float:
     return float(value)
 
 
-def _tags(value: Any) -> tuple[str, ...]:
+def _tags(value: object) -> tuple[str, ...]:
     """Tags are a nicety: odd entries are dropped rather than refusing the whole answer."""
     if not isinstance(value, list):
         return ()

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from library.providers.errors import ProviderError
 from profiles.tenancy import ScopeError, current_profile
 
 
@@ -41,16 +42,10 @@ class Speech:
     characters: int
 
 
-class TTSError(Exception):
+class TTSError(ProviderError):
     """Anything a TTS provider could not do. `message` is fit to show the store operator (never a
     key); `retryable` says whether the same request may work later; `status` is the provider's
     HTTP status, or 400 for input we refused before calling anyone, or None (timeouts, network)."""
-
-    def __init__(self, message: str, *, retryable: bool, status: int | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.retryable = retryable
-        self.status = status
 
     def __repr__(self) -> str:
         return f"TTSError({self.message!r}, retryable={self.retryable}, status={self.status})"

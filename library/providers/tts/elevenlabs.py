@@ -2,8 +2,9 @@
 cloning (and deleting a clone), and the subscription's character usage.
 
 Every call has a timeout and goes through `_call`, which turns the SDK's and httpx's exceptions
-into TTSError and retries what may work later (429, 5xx, timeouts, network) with exponential
-backoff. The SDK's own retries are switched off so that there is exactly one retry policy.
+into TTSError and retries what may work later (429, 5xx, timeouts, network) through
+library.providers.backoff.call_with_backoff. The SDK's own retries are switched off so that
+there is exactly one retry policy.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
+import functools
 import logging
 import mimetypes
 import re
@@ -20,19 +22,24 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import httpx
 from django.conf import settings
 from elevenlabs import VoiceSettings
 from elevenlabs.client import ElevenLabs
 from elevenlabs.core.api_error import ApiError
+from elevenlabs.core.request_options import RequestOptions
+from elevenlabs.types import AudioWithTimestampsResponse
+from elevenlabs.types import Voice as AccountVoice
 
 from costs import pricing
 from costs.services import cost_entry_record
 from library.media import audio
 from library.media import ffmpeg as ff
 from library.media.probe import probe
+from library.providers.backoff import call_with_backoff, parse_retry_after
+from library.providers.errors import ProviderError
 from library.providers.tts import timing
 from library.providers.tts.base import Speech, TTSError, Voice, WordTiming, bad_input, require_scope
 
@@ -41,7 +48,7 @@ T = TypeVar("T")
 
 OUTPUT_FORMAT = "mp3_44100_128"
 KEY_REJECTED = "ElevenLabs key rejected"
-NO_RETRIES = {"max_retries": 0}
+NO_RETRIES: RequestOptions = {"max_retries": 0}
 # voice_settings the API takes, with the ranges it accepts (speed: 0.7-1.2).
 SETTINGS_RANGES: dict[str, tuple[float, float] | None] = {
     "stability": (0.0, 1.0),
@@ -73,7 +80,7 @@ class SubscriptionUsage:
     tier: str
 
 
-def _detail(body: Any) -> str:
+def _detail(body: object) -> str:
     """The human part of an ElevenLabs error body: {"detail": {"message": ...}} for its own
     errors, {"detail": [{"msg": ...}]} for request validation, or plain text."""
     detail = body.get("detail", body) if isinstance(body, dict) else body
@@ -91,13 +98,13 @@ def _detail(body: Any) -> str:
     return text.strip()[:500]
 
 
-def _status_of(body: Any) -> str:
+def _status_of(body: object) -> str:
     detail = body.get("detail") if isinstance(body, dict) else None
     return str(detail.get("status", "")) if isinstance(detail, dict) else ""
 
 
-def api_failure(status: int | None, body: Any) -> TTSError:
-    """An error answer of the API as a TTSError."""
+def api_failure(status: int | None, body: object, *, retry_after: float | None = None) -> TTSError:
+    """An error answer of the API as a TTSError (`retry_after`: what a 429 asked us to wait)."""
     detail = _detail(body)
     if status == 401:
         if _status_of(body) == "quota_exceeded":
@@ -108,14 +115,14 @@ def api_failure(status: int | None, body: Any) -> TTSError:
         return TTSError(f"{KEY_REJECTED}: {detail}", retryable=False, status=401)
     if status is not None and (status == 429 or status >= 500 or status in (408, 409)):
         what = "is rate limiting us" if status == 429 else f"answered {status}"
-        return TTSError(f"ElevenLabs {what}; try again later.", retryable=True, status=status)
+        return TTSError(f"ElevenLabs {what}; try again later.", retryable=True, status=status, retry_after=retry_after)
     return TTSError(f"ElevenLabs refused the request: {detail or f'HTTP {status}'}", retryable=False, status=status)
 
 
 def _retry_after(exc: ApiError) -> float | None:
-    with contextlib.suppress(TypeError, ValueError, AttributeError):
-        return max(float((exc.headers or {}).get("retry-after", "")), 0.0)
-    return None
+    headers = exc.headers if isinstance(exc.headers, dict) else {}
+    value = headers.get("retry-after", headers.get("Retry-After"))
+    return parse_retry_after(value) if isinstance(value, str) else None
 
 
 class ElevenLabsProvider:
@@ -152,34 +159,32 @@ class ElevenLabsProvider:
         """Run one SDK call. A call that may have had an effect (a voice created) is repeated
         only when the server certainly did not act on it: 429, or no connection at all.
         `attempts`/`timeout` override the provider's (a call made inside an HTTP request)."""
-        attempts = attempts or self.attempts
-        for attempt in range(1, attempts + 1):
-            wait: float | None = None
-            unsent = False  # the request certainly never reached the server
+        unsent: list[TTSError] = []  # errors of requests that certainly never reached the server
+
+        def once() -> T:
             try:
                 return fn()
             except ApiError as exc:
-                error = api_failure(exc.status_code, exc.body)
-                if exc.status_code == 429:
-                    wait = _retry_after(exc)
+                wait = _retry_after(exc) if exc.status_code == 429 else None
+                raise api_failure(exc.status_code, exc.body, retry_after=wait) from None
             except httpx.TimeoutException:
-                error = TTSError(
+                raise TTSError(
                     f"ElevenLabs did not answer within {round(timeout or self.timeout, 2):g} s.", retryable=True
-                )
+                ) from None
             except httpx.ConnectError:
-                error, unsent = TTSError("ElevenLabs could not be reached.", retryable=True), True
+                unsent.append(TTSError("ElevenLabs could not be reached.", retryable=True))
+                raise unsent[-1] from None
             except httpx.TransportError as exc:
-                error = TTSError(f"The connection to ElevenLabs failed ({type(exc).__name__}).", retryable=True)
-            repeatable = idempotent or unsent or error.status == 429
-            if not (error.retryable and repeatable) or attempt == attempts:
-                raise error
-            delay = min(wait if wait is not None else self.backoff * 2 ** (attempt - 1), self.max_wait)
-            logger.warning(
-                "ElevenLabs %s failed (%s); attempt %d of %d in %.1f s", what, error.message, attempt + 1, attempts,
-                delay,
-            )  # fmt: skip
-            self.sleep(delay)
-        raise AssertionError("unreachable")
+                raise TTSError(f"The connection to ElevenLabs failed ({type(exc).__name__}).", retryable=True) from None
+
+        def repeatable(error: ProviderError) -> bool:
+            return idempotent or error.status == 429 or any(error is u for u in unsent)
+
+        # A Retry-After longer than max_wait is cut to it (this adapter's policy since it began).
+        return call_with_backoff(
+            once, attempts=attempts or self.attempts, base_delay=self.backoff, max_delay=self.max_wait,
+            longer_wait="cap", retry_if=repeatable, sleep=self.sleep, what=f"ElevenLabs {what}",
+        )  # fmt: skip
 
     # -- speech --------------------------------------------------------------------------------
 
@@ -263,11 +268,15 @@ class ElevenLabsProvider:
                 if left <= 0:
                     raise TTSError(f"ElevenLabs did not list its voices within {deadline:g} s.", retryable=True)
                 options["timeout_in_seconds"] = min(self.timeout, left)
+            search = functools.partial(
+                self.client.voices.search,
+                page_size=100,
+                next_page_token=token,
+                request_options=cast("RequestOptions", options),  # a float timeout is fine: httpx takes it
+            )
             page = self._call(
                 "voices",
-                lambda token=token, options=options: self.client.voices.search(
-                    page_size=100, next_page_token=token, request_options=options
-                ),
+                search,
                 attempts=1 if deadline is not None else None,
                 timeout=options.get("timeout_in_seconds"),
             )
@@ -327,7 +336,7 @@ class ElevenLabsProvider:
         )
 
 
-def _save(result: Any, dest: Path) -> tuple[float, list[WordTiming]]:
+def _save(result: AudioWithTimestampsResponse, dest: Path) -> tuple[float, list[WordTiming]]:
     """Write the audio of a with-timestamps answer to `dest`; its measured duration and words."""
     try:
         data = base64.b64decode(result.audio_base_64 or "", validate=True)
@@ -349,7 +358,7 @@ def _save(result: Any, dest: Path) -> tuple[float, list[WordTiming]]:
     return duration, words
 
 
-def _voice(raw: Any) -> Voice:
+def _voice(raw: AccountVoice) -> Voice:
     labels = {str(k): str(v) for k, v in (raw.labels or {}).items()}
     if raw.category:
         labels.setdefault("category", str(raw.category))

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
+from profiles.selectors import user_exists
 from profiles.support import SUPPORT_GROUP, support_group_sync
 
 PASSWORD_ENV = "EDITAI_SUPPORT_PASSWORD"  # noqa: S105  (the name of a variable, not a secret)
@@ -31,7 +32,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, username: str, email: str, password: str | None, **options: Any) -> None:
         User = get_user_model()
-        if User.objects.filter(username=username).exists():
+        if user_exists(username=username):
             raise CommandError(f"a user named {username!r} already exists")
         password = password or os.environ.get(PASSWORD_ENV) or self._prompt(options["interactive"])
         user = User(username=username, email=email, is_staff=True, is_superuser=False)

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
+from profiles.selectors import user_exists
 from profiles.services import profile_create
 
 
@@ -16,7 +17,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         User = get_user_model()
         password_file = settings.BASE_DIR / ".var" / "admin_password"
-        if User.objects.filter(username="admin").exists():
+        if user_exists(username="admin"):
             self.stdout.write("admin user present")
             return
         password = secrets.token_urlsafe(12)

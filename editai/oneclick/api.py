@@ -1,6 +1,7 @@
+"""POST /api/v1/library/one-click/ (under the library's URL, where clients have always found it)."""
+
 from __future__ import annotations
 
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
@@ -8,28 +9,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from editai.oneclick.services import one_click_start
 from library.models import SourceVideo
 from library.providers.analysis import AnalysisError
 from library.serializers import CaptionStyleField, JobSerializer
-from library.services import projects as project_services
 from profiles.api import ScopedRelatedField
-
-
-class PublishSerializer(serializers.Serializer):
-    integration_ids = serializers.ListField(child=serializers.CharField(max_length=100), min_length=1, max_length=20)
-    caption = serializers.CharField(max_length=5000, allow_blank=True, default="")
-    type = serializers.ChoiceField(choices=["now", "schedule", "draft"], default="now")
-    scheduled_at = serializers.DateTimeField(required=False, help_text="required for type schedule")
-    settings = serializers.DictField(required=False)
-
-    def validate(self, attrs: dict) -> dict:
-        # Checked now, so a bad schedule is a 400 before the renders rather than a failed job after them.
-        if attrs.get("type") == "schedule":
-            if attrs.get("scheduled_at") is None:
-                raise serializers.ValidationError({"scheduled_at": "Required for type 'schedule'."})
-            if attrs["scheduled_at"] <= timezone.now():
-                raise serializers.ValidationError({"scheduled_at": "Must be in the future."})
-        return attrs
+from publishing.serializers import PublishSerializer
 
 
 class OneClickSerializer(serializers.Serializer):
@@ -58,14 +43,10 @@ class OneClickView(APIView):
         form = OneClickSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         data = dict(form.validated_data)
-        if "publish" in data:
-            from library.jobs.oneclick import PUBLISHERS
-
-            if not PUBLISHERS:
-                raise ValidationError({"publish": "Publishing is not available on this install."})
+        if "publish" in data:  # JSON for the job's params (the schedule as ISO 8601 text)
             data["publish"] = PublishSerializer(data["publish"]).data
         try:
-            job = project_services.one_click_start(**data)
+            job = one_click_start(**data)
         except (ValueError, AnalysisError) as exc:  # a provider this install cannot use (gemini, no key)
             raise ValidationError({"provider": str(exc)}) from None
         return Response(JobSerializer(job, context={"request": request}).data, status=status.HTTP_202_ACCEPTED)

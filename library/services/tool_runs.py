@@ -1,6 +1,7 @@
-"""Job kinds of the stand-alone video tools (/api/v1/tools/): trim, concatenate, detect and mute
-voice, add a voiceover, render a title card. Inputs are the job's profile's source videos; the
-parameters were checked by library.services.tools when the job was created."""
+"""The work of the stand-alone video tools (/api/v1/tools/): trim, concatenate, detect and mute
+voice, add a voiceover, render a title card. Each runs inside its job (`ctx`; the kinds are in
+library.handlers). Inputs are the job's profile's source videos; the parameters were checked by
+library.services.tools when the job was created."""
 
 from __future__ import annotations
 
@@ -10,13 +11,13 @@ from typing import Any
 
 from django.utils.text import slugify
 
-from library.jobs.registry import JobError, job_kind
-from library.jobs.runner import JobContext
+from library.jobs.context import JobContext
+from library.jobs.registry import JobError
 from library.media import editing, titles, voice
-from library.media.probe import MediaInfo, probe
+from library.media.graphs.pieces import Piece
+from library.media.probe import MediaInfo, keyframe_at_or_before, probe
 from library.models import SourceVideo
-from library.providers.tts import TTSError, get_tts_provider
-from library.services.voices import voice_refusal
+from library.services.speech import speech_synthesize
 from profiles.models import Profile
 
 PREVIEW_HEIGHT = 240
@@ -24,11 +25,15 @@ PREVIEW_SECONDS = 15.0
 CARD_SIZES = {"16:9": (1280, 720), "9:16": (720, 1280)}
 
 
-def _videos(ctx: JobContext, ids: list[str]) -> list[SourceVideo]:
+def videos_missing_error(ids: list[str]) -> str:
+    return f"Source video(s) deleted since the job was created: {', '.join(ids)}."
+
+
+def _videos(ids: list[str]) -> list[SourceVideo]:
     found = {str(v.pk): v for v in SourceVideo.objects.filter(pk__in=ids)}
     missing = [pk for pk in ids if pk not in found]
     if missing:
-        raise JobError(f"Source video(s) deleted since the job was created: {', '.join(missing)}.")
+        raise JobError(videos_missing_error(missing))
     return [found[pk] for pk in ids]
 
 
@@ -37,7 +42,7 @@ def _name(video: SourceVideo, suffix: str, extension: str) -> str:
 
 
 def _extension(video: SourceVideo) -> str:
-    return editing.container_for(Path(video.file.name).suffix.lstrip(".").lower())
+    return editing.container_for(Path(video.file.name or "").suffix.lstrip(".").lower())
 
 
 def _summary(info: MediaInfo) -> dict[str, Any]:
@@ -52,17 +57,14 @@ def _summary(info: MediaInfo) -> dict[str, Any]:
     }
 
 
-@job_kind("tool-trim")
-def trim(ctx: JobContext) -> dict[str, Any]:
+def video_trim(ctx: JobContext, *, video: SourceVideo, params: dict[str, Any]) -> dict[str, Any]:
     """fast: stream copy from the keyframe at or before `start`; precise: re-encode to the exact
     frames; preview: a quick low-resolution re-encode of (at most) the first 15 s."""
-    params = ctx.job.params
-    (video,) = _videos(ctx, [str(ctx.job.source_video_id)])
     start, end, mode = float(params["start"]), float(params["end"]), params["mode"]
     src = ctx.input_path(video.file.name)
     result: dict[str, Any] = {"mode": mode, "requested_start": start, "requested_end": end}
     if mode == "fast":
-        start = editing.keyframe_at_or_before(src, start)
+        start = keyframe_at_or_before(src, start)
         extension = _extension(video)
         out = ctx.workspace / f"trim.{extension}"
         stream = editing.trim_copy(src, out, start=start, duration=end - start, container=extension)
@@ -80,7 +82,7 @@ def trim(ctx: JobContext) -> dict[str, Any]:
     written = ctx.ffmpeg(stream, duration=end - start).out_time
     ctx.set_output(out, _name(video, f"trim-{mode}", extension))
     if mode == "fast":  # the streams are the source's: no need to probe (fast stays fast)
-        summary = {
+        summary: dict[str, Any] = {
             "duration": round(written, 3), "size_bytes": out.stat().st_size, "width": video.width,
             "height": video.height, "video_codec": video.video_codec, "audio_codec": video.audio_codec or None,
         }  # fmt: skip
@@ -115,7 +117,7 @@ def _copy_blocker(infos: list[MediaInfo], items: list[dict[str, Any]], sources: 
             return f"item {n}'s audio ({_describe_audio(info)}) differs from item 1's ({_describe_audio(first)})"
     for n, (item, src) in enumerate(zip(items, sources, strict=True), start=1):
         start = float(item["start"])
-        if start > 0 and abs(editing.keyframe_at_or_before(src, start) - start) > 0.001:
+        if start > 0 and abs(keyframe_at_or_before(src, start) - start) > 0.001:
             return f"item {n} starts between keyframes (at {start:g} s), which needs a re-encode"
     return ""
 
@@ -130,17 +132,15 @@ def _describe_audio(info: MediaInfo) -> str:
     return f"{a.codec} {a.sample_rate} Hz {a.channels} ch" if a else "no audio"
 
 
-@job_kind("tool-concatenate")
-def concatenate(ctx: JobContext) -> dict[str, Any]:
+def videos_concatenate(ctx: JobContext, *, items: list[dict[str, Any]]) -> dict[str, Any]:
     """Join pieces end to end: the concat demuxer with stream copy when every stream matches,
     else one re-encoding pass through the concat filter at the first item's size and rate."""
-    items = ctx.job.params["items"]
-    videos = _videos(ctx, [item["source_video"] for item in items])
+    videos = _videos([item["source_video"] for item in items])
     sources = [ctx.input_path(v.file.name) for v in videos]
     infos = [probe(src) for src in sources]
     pieces = [
-        editing.Piece(
-            path=src, start=float(item["start"]), duration=float(item["end"]) - float(item["start"]),
+        Piece(
+            path=src, start=float(item["start"]), end=float(item["end"]),
             has_audio=info.has_audio, trimmed_end=float(item["end"]) < video.duration - 0.001,
             channels=_channels(info, 2),
         )
@@ -156,7 +156,7 @@ def concatenate(ctx: JobContext) -> dict[str, Any]:
         ctx.ffmpeg(editing.concat_copy(listing, out, container=extension), duration=total)
     else:
         first = infos[0].video
-        assert first is not None
+        assert first is not None and first.width and first.height  # the probe found a picture
         width, height = (first.height, first.width) if first.rotation in (90, 270) else (first.width, first.height)
         extension, out = "mp4", ctx.workspace / "concat.mp4"
         stream = editing.concat_filter(pieces, out, width=width // 2 * 2, height=height // 2 * 2, fps=first.fps or 30)
@@ -176,9 +176,7 @@ def _detect(ctx: JobContext, video: SourceVideo, src: Path) -> list[voice.Interv
     return voice.detect_speech(pcm)
 
 
-@job_kind("tool-detect-voice")
-def detect_voice(ctx: JobContext) -> dict[str, Any]:
-    (video,) = _videos(ctx, [str(ctx.job.source_video_id)])
+def video_voice_detect(ctx: JobContext, *, video: SourceVideo) -> dict[str, Any]:
     intervals = _detect(ctx, video, ctx.input_path(video.file.name))
     return {
         "intervals": [i.as_dict() for i in intervals],
@@ -188,12 +186,9 @@ def detect_voice(ctx: JobContext) -> dict[str, Any]:
     }
 
 
-@job_kind("tool-mute-voice")
-def mute_voice(ctx: JobContext) -> dict[str, Any]:
+def video_voice_mute(ctx: JobContext, *, video: SourceVideo, params: dict[str, Any]) -> dict[str, Any]:
     """Silence (mute) or turn down (duck) the speech, keeping the rest of the soundtrack; the
     video stream is copied."""
-    params = ctx.job.params
-    (video,) = _videos(ctx, [str(ctx.job.source_video_id)])
     src = ctx.input_path(video.file.name)
     given = params.get("intervals")
     if given is None:
@@ -217,24 +212,20 @@ def mute_voice(ctx: JobContext) -> dict[str, Any]:
     }  # fmt: skip
 
 
-@job_kind("tool-add-voiceover")
-def add_voiceover(ctx: JobContext) -> dict[str, Any]:
+def videos_voiceover_add(ctx: JobContext, *, params: dict[str, Any]) -> dict[str, Any]:
     """One voice (TTS) laid over several videos. One video: the job's output is that video;
     several: a zip of all of them (listed, with their durations, in the result)."""
-    params = ctx.job.params
-    videos = _videos(ctx, params["source_videos"])
+    videos = _videos(params["source_videos"])
     profile = Profile.objects.get(pk=ctx.job.profile_id)
-    tts_settings = profile.tts_settings or {}
     ctx.step(0.0, 0.2)
-    if refusal := voice_refusal(provider=params["provider"], voice_id=params.get("voice_id") or None):
-        raise JobError(refusal)
-    try:
-        speech = get_tts_provider(params["provider"]).synthesize(
-            text=params["text"], out_dir=ctx.workspace, voice_id=params.get("voice_id") or None,
-            model=tts_settings.get("model"), voice_settings=tts_settings.get("voice_settings"), job_id=ctx.job.pk,
-        )  # fmt: skip
-    except TTSError as exc:
-        raise JobError(f"Speech synthesis failed: {exc.message}") from None
+    speech = speech_synthesize(
+        ctx,
+        profile=profile,
+        provider=params["provider"],
+        voice_id=params.get("voice_id") or None,
+        text=params["text"],
+        out_dir=ctx.workspace,
+    )
     outputs, files = [], []
     share = 0.8 / len(videos)
     for n, video in enumerate(videos):
@@ -246,7 +237,7 @@ def add_voiceover(ctx: JobContext) -> dict[str, Any]:
         out = ctx.workspace / f"voiceover-{n}.{extension}"
         stream = editing.voiceover_mix(
             src, speech.audio_path, out, has_audio=video.has_audio, duration=video.duration,
-            voice_duration=speech.duration, container=extension, duck_gain=10 ** (float(params["duck_db"]) / 20),
+            voice_duration=speech.duration, container=extension, duck_db=float(params["duck_db"]),
             channels=channels, voice_channels=_channels(probe(speech.audio_path), 1),
         )  # fmt: skip
         ctx.ffmpeg(stream, duration=max(video.duration, speech.duration))
@@ -268,12 +259,9 @@ def add_voiceover(ctx: JobContext) -> dict[str, Any]:
     }  # fmt: skip
 
 
-@job_kind("tool-title-card")
-def title_card(ctx: JobContext) -> dict[str, Any]:
+def video_title_card(ctx: JobContext, *, video: SourceVideo, params: dict[str, Any]) -> dict[str, Any]:
     """A title card (template + fields) over the video from `start` for `duration` seconds; the
     whole video comes out re-encoded, reframed to `aspect` when one was asked for."""
-    params = ctx.job.params
-    (video,) = _videos(ctx, [str(ctx.job.source_video_id)])
     template = titles.TEMPLATES[params["template"]]
     fields = titles.clean_fields(template, params["fields"])
     aspect = params.get("aspect") or ""

@@ -1,30 +1,47 @@
-"""The final render of a clip: voiceover, word-level captions and a preset, in one ffmpeg pass."""
+"""The final render of a clip: voiceover, word-level captions and a preset, in one ffmpeg pass.
+Runs inside a job (`ctx`): the "render" and "bulk-render" kinds, and one-click per variant."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 from django.db import transaction
 from django.utils import timezone
 
 from library import keywords, storage, timeline
-from library.jobs.generate import SourceInputs
-from library.jobs.registry import JobError, job_kind
-from library.jobs.runner import JobContext
+from library.jobs.context import JobContext
+from library.jobs.registry import JobError
 from library.media import captions
 from library.media.render import RenderSpec, render_graph
-from library.models import Clip, ClipStatus, ProjectSegment, Segment
+from library.models import Clip, ClipStatus, Job, ProjectSegment, Segment
 from library.presets import preset_get
-from library.providers.tts import TTSError, get_tts_provider
 from library.selection import Candidate, Cut
-from library.services.voices import tts_provider_name, voice_refusal
+from library.services.generation import SourceInputs
+from library.services.speech import speech_synthesize
+from library.services.voices import tts_provider_name
 from profiles.models import Profile
 
 TAIL = 0.5  # seconds of picture after the voice ends
 BROLL_SECONDS = 2.0
 
 
-def clip_failed(job: Any, error: str) -> None:
+@dataclass(frozen=True)
+class RenderOptions:
+    """What a render job asks for, beyond the clip: the preset and the b-roll."""
+
+    preset: str
+    broll: bool = False
+    broll_seconds: float = BROLL_SECONDS
+
+    @classmethod
+    def from_params(cls, params: dict[str, Any]) -> RenderOptions:
+        return cls(params["preset"], bool(params.get("broll")), float(params.get("broll_seconds", BROLL_SECONDS)))
+
+
+def clip_failed(job: Job, error: str) -> None:
     """on_failure hook: a clip that has an earlier final keeps it; otherwise it is failed."""
     for clip_id in [job.clip_id, *job.params.get("clips", [])]:
         if not clip_id:
@@ -36,17 +53,25 @@ def clip_failed(job: Any, error: str) -> None:
             clip.save(update_fields=["status", "error", "updated_at"])
 
 
+def clip_require(clip_id: Any) -> Clip:
+    """The clip a running job renders, in its scope; JobError if it was deleted."""
+    clip: Clip | None = Clip.objects.filter(pk=clip_id).first()
+    if clip is None:
+        raise JobError("The clip was deleted.")
+    return clip
+
+
 def _extra_footage(clip: Clip, cuts: list[Cut]) -> list[Candidate]:
     """More of the project's footage to extend a clip whose voice outlasts its cuts: the
     project's assigned segments first, then the best-scored segments of the videos it uses."""
     assigned = [a.segment for a in ProjectSegment.objects.filter(project_id=clip.project_id).select_related("segment")]
-    videos = {c.source_video for c in cuts}
+    videos = {UUID(c.source_video) for c in cuts}  # cut lists keep ids as text
     scored = Segment.objects.filter(source_video_id__in=videos).exclude(pk__in=[s.pk for s in assigned])
     ordered = [*assigned, *scored.order_by("-score", "start")[:50]]
     return [Candidate(str(s.source_video_id), s.start, s.end, s.score or 50.0, str(s.pk)) for s in ordered]
 
 
-def _broll(words: list[Any], cuts: list[Cut], seconds: float) -> tuple[list[Cut], list[dict]]:
+def _broll(words: list[Any], cuts: list[Cut], seconds: float) -> tuple[list[Cut], list[dict[str, Any]]]:
     segments = Segment.objects.exclude(keywords=[]).values_list("pk", "keywords", "source_video_id", "start", "end")
     lookup = {str(pk): (str(video), start, end) for pk, _, video, start, end in segments}
     matches = keywords.match_keywords(words, [(pk, kws) for pk, kws, *_ in segments], min_gap=seconds)
@@ -61,10 +86,11 @@ def _broll(words: list[Any], cuts: list[Cut], seconds: float) -> tuple[list[Cut]
     return cuts, used
 
 
-def render_clip(ctx: JobContext, clip: Clip, *, preset_name: str, broll: bool, broll_seconds: float) -> dict[str, Any]:
-    preset = preset_get(preset_name)
+def clip_render(ctx: JobContext, *, clip: Clip, options: RenderOptions) -> dict[str, Any]:
+    """Render the clip's final to the preset and swap it in; the job's result for this clip."""
+    preset = preset_get(options.preset)
     if preset is None:
-        raise JobError(f"Unknown preset {preset_name!r}.")
+        raise JobError(f"Unknown preset {options.preset!r}.")
     profile = Profile.objects.get(pk=ctx.job.profile_id)
     cuts = [Cut(c["source_video"], float(c["start"]), float(c["end"]), c.get("segment")) for c in clip.cut_list]
     if not cuts:
@@ -79,17 +105,10 @@ def render_clip(ctx: JobContext, clip: Clip, *, preset_name: str, broll: bool, b
         words = captions.words_from_srt(clip.srt_text)
         info["captions"] = "srt"
     elif clip.script_text.strip():
-        settings = profile.tts_settings or {}
-        voice_id = clip.voice_id or profile.tts_voice_id or None
-        if refusal := voice_refusal(provider=tts_provider_name(profile), voice_id=voice_id):
-            raise JobError(f"Voiceover failed: {refusal}")
-        try:
-            speech = get_tts_provider(profile.tts_provider or None).synthesize(
-                text=clip.script_text, out_dir=folder, voice_id=voice_id, model=settings.get("model"),
-                voice_settings=settings.get("voice_settings"), job_id=ctx.job.pk,
-            )  # fmt: skip
-        except TTSError as exc:
-            raise JobError(f"Voiceover failed: {exc.message}") from None
+        speech = speech_synthesize(
+            ctx, profile=profile, provider=tts_provider_name(profile), text=clip.script_text, out_dir=folder,
+            voice_id=clip.voice_id or profile.tts_voice_id or None, label="Voiceover failed",
+        )  # fmt: skip
         ctx.check_cancelled()
         voice, words, length = speech.audio_path, speech.words, speech.duration + TAIL
         info.update(voice={"provider": speech.provider, "model": speech.model, "voice_id": speech.voice_id,
@@ -99,32 +118,33 @@ def render_clip(ctx: JobContext, clip: Clip, *, preset_name: str, broll: bool, b
     ]
     cuts, how = timeline.fit(cuts, length, _extra_footage(clip, cuts) if length > timeline.total(cuts) else ())
     info["fit"] = how
-    if broll and words:
-        cuts, info["broll"] = _broll(words, cuts, broll_seconds)
+    if options.broll and words:
+        cuts, info["broll"] = _broll(words, cuts, options.broll_seconds)
     ass = None
     if words:
         ass = captions.write_ass(words, folder / "captions.ass", width=preset.width, height=preset.height,
                                  style=clip.caption_style or profile.caption_style)  # fmt: skip
     inputs = SourceInputs(ctx)
+    thumbnail = folder / "thumbnail.jpg"
     spec = RenderSpec(
         pieces=[inputs.piece(cut) for cut in cuts], output=folder / "final.mp4", encoding=preset.encoding(),
         layout=clip.layout, captions=ass, voice=voice, original_audio=clip.original_audio,
-        loudness=preset.loudness, duration=length, thumbnail=folder / "thumbnail.jpg",
+        loudness=preset.loudness, duration=length, thumbnail=thumbnail,
     )  # fmt: skip
     ctx.ffmpeg(render_graph(spec), duration=spec.output_duration)
     info["cut_list"] = [c.as_dict() for c in cuts]
-    _replace_final(ctx, clip, spec, info)
+    _replace_final(ctx, clip, spec, thumbnail, info)
     return {"clip": str(clip.pk), "duration": round(spec.output_duration, 3), **info}
 
 
-def _replace_final(ctx: JobContext, clip: Clip, spec: RenderSpec, info: dict) -> None:
+def _replace_final(ctx: JobContext, clip: Clip, spec: RenderSpec, thumbnail: Path, info: dict[str, Any]) -> None:
     """Store the new final under a fresh name and swap it in; the old file goes after commit,
     so a reader never sees a half-written file and a failed render keeps the old one."""
     base = f"{ctx.job.profile_id}/clips/{clip.pk}"
     final = storage.store_file(spec.output, f"{base}/final-{ctx.job.pk}.mp4")
-    thumb = storage.store_file(spec.thumbnail, f"{base}/final-{ctx.job.pk}.jpg")
+    thumb = storage.store_file(thumbnail, f"{base}/final-{ctx.job.pk}.jpg")
     # The final's thumbnail replaces the raw one as well: both old files go.
-    old = [f.name for f in (clip.final_file, clip.thumbnail) if f]
+    old = [f.name for f in (clip.final_file, clip.thumbnail) if f and f.name]
     try:
         with transaction.atomic():
             clip.final_file, clip.thumbnail = final, thumb
@@ -138,29 +158,10 @@ def _replace_final(ctx: JobContext, clip: Clip, spec: RenderSpec, info: dict) ->
         raise
 
 
-def _clip(clip_id: Any) -> Clip:
-    clip = Clip.objects.filter(pk=clip_id).first()
-    if clip is None:
-        raise JobError("The clip was deleted.")
-    return clip
-
-
-@job_kind("render", on_failure=clip_failed)
-def render(ctx: JobContext) -> dict[str, Any]:
-    params = ctx.job.params
-    return render_clip(
-        ctx, _clip(ctx.job.clip_id), preset_name=params["preset"], broll=bool(params.get("broll")),
-        broll_seconds=float(params.get("broll_seconds", BROLL_SECONDS)),
-    )  # fmt: skip
-
-
-@job_kind("bulk-render", on_failure=clip_failed)
-def bulk_render(ctx: JobContext) -> dict[str, Any]:
-    params = ctx.job.params
+def clips_render(ctx: JobContext, *, clip_ids: list[str], options: RenderOptions) -> dict[str, Any]:
+    """The "bulk-render" job: each clip in turn, its share of the progress."""
     results = []
-    ids = params["clips"]
-    for n, clip_id in enumerate(ids):
-        ctx.step(n / len(ids), (n + 1) / len(ids))
-        results.append(render_clip(ctx, _clip(clip_id), preset_name=params["preset"], broll=bool(params.get("broll")),
-                                   broll_seconds=float(params.get("broll_seconds", BROLL_SECONDS))))  # fmt: skip
+    for n, clip_id in enumerate(clip_ids):
+        ctx.step(n / len(clip_ids), (n + 1) / len(clip_ids))
+        results.append(clip_render(ctx, clip=clip_require(clip_id), options=options))
     return {"clips": results}

@@ -1,4 +1,8 @@
-"""Job kinds that turn footage into 9:16 variants: analyze, generate, generate-from-segments."""
+"""Turning footage into raw 9:16 variants of a project: analyze a video, plan the variants'
+cuts, render each once with its original audio. Runs inside a job (`ctx`); the job kinds
+(library.handlers) load the rows and call these. The one-click composition uses the pieces
+too (`source_video_require`, `project_require`, `plans_check`, `project_failed`,
+`project_finish`, `analysis_brief`)."""
 
 from __future__ import annotations
 
@@ -9,28 +13,41 @@ from django.db import transaction
 from django.db.models import F, Max
 
 from library import selection, storage
-from library.jobs.registry import JobError, job_kind
-from library.jobs.runner import JobContext
-from library.media.render import Piece, RenderSpec, render_graph
-from library.models import Clip, ClipStatus, Project, ProjectSegment, ProjectStatus, Segment, SourceVideo
-from library.services.analysis import analysis_run
+from library.jobs.context import JobContext
+from library.jobs.registry import JobError
+from library.media.graphs.pieces import Piece
+from library.media.render import RenderSpec, render_graph
+from library.models import (
+    Clip,
+    ClipStatus,
+    Job,
+    Project,
+    ProjectSegment,
+    ProjectStatus,
+    Segment,
+    SourceVideo,
+    VideoAnalysis,
+)
+from library.services.analysis import analysis_run, analysis_summary
 
 
-def _video(video_id: Any) -> SourceVideo:
-    video = SourceVideo.objects.filter(pk=video_id).first() if video_id else None
+def source_video_require(video_id: Any) -> SourceVideo:
+    """The source video a running job uses, in its scope; JobError if it was deleted."""
+    video: SourceVideo | None = SourceVideo.objects.filter(pk=video_id).first() if video_id else None
     if video is None:
         raise JobError("The source video was deleted.")
     return video
 
 
-def _project(ctx: JobContext) -> Project:
-    project = Project.objects.filter(pk=ctx.job.project_id).first() if ctx.job.project_id else None
+def project_require(project_id: Any) -> Project:
+    """The project a running job generates into; JobError if it was deleted."""
+    project: Project | None = Project.objects.filter(pk=project_id).first() if project_id else None
     if project is None:
         raise JobError("The project was deleted.")
     return project
 
 
-def project_failed(job: Any, error: str) -> None:
+def project_failed(job: Job, error: str) -> None:
     """on_failure hook: a failed or cancelled generation leaves the project saying why."""
     if job.project_id:
         Project.objects.filter(pk=job.project_id, status=ProjectStatus.GENERATING).update(
@@ -38,22 +55,34 @@ def project_failed(job: Any, error: str) -> None:
         )
 
 
-@job_kind("analyze")
-def analyze(ctx: JobContext) -> dict[str, Any]:
-    video = _video(ctx.job.source_video_id)
-    params = ctx.job.params
+def project_finish(*, project: Project) -> None:
+    Project.objects.filter(pk=project.pk).update(status=ProjectStatus.READY, status_reason="")
+
+
+def analysis_brief(analysis: VideoAnalysis, *, cached: bool) -> dict[str, Any]:
+    """How a generation's result names the analysis it used (the analyze job's result is
+    library.services.analysis.analysis_summary)."""
+    return {"id": str(analysis.pk), "provider": analysis.provider, "cached": cached, "notes": analysis.notes}
+
+
+def plans_check(*, plans: list[list[selection.Cut]], target: float, variant_count: int, footage: float) -> None:
+    """JobError, with what to change, when the footage cannot fill every variant."""
+    if len(plans) < variant_count or any(not cuts for cuts in plans):
+        raise JobError("Not enough usable footage to cut the variants.")
+    short = [selection.total(cuts) for cuts in plans if selection.total(cuts) < target - 1.0]
+    if short:
+        raise JobError(
+            f"Only {min(short):.1f} s of usable footage for a {target:.1f} s target "
+            f"({footage:.1f} s found); lower target_duration or add footage."
+        )
+
+
+def video_analyze(ctx: JobContext, *, video: SourceVideo, params: dict[str, Any]) -> dict[str, Any]:
+    """The "analyze" job: the video's scored segments (cached per provider and context)."""
     analysis, cached = analysis_run(
         ctx=ctx, video=video, provider_name=params.get("provider"), context_text=params.get("context_text", "")
     )
-    segments = list(Segment.objects.filter(analysis=analysis).values_list("pk", flat=True))
-    return {
-        "analysis": str(analysis.pk),
-        "provider": analysis.provider,
-        "model": analysis.model,
-        "cached": cached,
-        "notes": analysis.notes,
-        "segments": [str(pk) for pk in segments],
-    }
+    return analysis_summary(analysis=analysis, cached=cached)
 
 
 class SourceInputs:
@@ -65,19 +94,19 @@ class SourceInputs:
 
     def piece(self, cut: selection.Cut) -> Piece:
         if cut.source_video not in self.videos:
-            video = _video(cut.source_video)
+            video = source_video_require(cut.source_video)
             self.videos[cut.source_video] = (self.ctx.input_path(video.file.name), video)
         path, video = self.videos[cut.source_video]
         return Piece(path=path, start=cut.start, end=min(cut.end, video.duration), has_audio=video.has_audio)
 
 
-def render_variants(
+def variants_render(
     ctx: JobContext,
+    *,
     project: Project,
     plans: list[list[selection.Cut]],
-    *,
     layout: str,
-    selection_info: dict,
+    selection_info: dict[str, Any],
     start: float,
 ) -> list[Clip]:
     """Render each cut list once to 1080x1920 with its original audio and a thumbnail, and
@@ -90,10 +119,11 @@ def render_variants(
         ctx.step(start + n * span, start + (n + 1) * span)
         folder = ctx.workspace / f"variant-{n}"
         folder.mkdir()
+        thumbnail = folder / "thumbnail.jpg"
         spec = RenderSpec(
             pieces=[inputs.piece(cut) for cut in cuts],
             output=folder / "raw.mp4",
-            thumbnail=folder / "thumbnail.jpg",
+            thumbnail=thumbnail,
             layout=layout,
         )
         ctx.ffmpeg(render_graph(spec), duration=spec.output_duration)
@@ -109,7 +139,7 @@ def render_variants(
         base = f"{ctx.job.profile_id}/clips/{clip.pk}"
         stored = [
             storage.store_file(spec.output, f"{base}/raw.mp4"),
-            storage.store_file(spec.thumbnail, f"{base}/thumbnail.jpg"),
+            storage.store_file(thumbnail, f"{base}/thumbnail.jpg"),
         ]
         clip.raw_file, clip.thumbnail = stored
         try:
@@ -125,26 +155,10 @@ def render_variants(
     return clips
 
 
-def _finish_project(project: Project) -> None:
-    Project.objects.filter(pk=project.pk).update(status=ProjectStatus.READY, status_reason="")
-
-
-def _check_plans(plans: list[list[selection.Cut]], target: float, variant_count: int, footage: float) -> None:
-    if len(plans) < variant_count or any(not cuts for cuts in plans):
-        raise JobError("Not enough usable footage to cut the variants.")
-    short = [selection.total(cuts) for cuts in plans if selection.total(cuts) < target - 1.0]
-    if short:
-        raise JobError(
-            f"Only {min(short):.1f} s of usable footage for a {target:.1f} s target "
-            f"({footage:.1f} s found); lower target_duration or add footage."
-        )
-
-
-@job_kind("generate", on_failure=project_failed)
-def generate(ctx: JobContext) -> dict[str, Any]:
-    project = _project(ctx)
-    video = _video(ctx.job.source_video_id)
-    params = ctx.job.params
+def project_generate(
+    ctx: JobContext, *, project: Project, video: SourceVideo, params: dict[str, Any]
+) -> dict[str, Any]:
+    """The "generate" job: analyze the video, cut the best-scored footage into variants."""
     target = min(float(params["target_duration"]), video.duration)
     ctx.step(0.0, 0.3)
     analysis, cached = analysis_run(
@@ -158,23 +172,19 @@ def generate(ctx: JobContext) -> dict[str, Any]:
     ]
     if not candidates:  # nothing scored (a static video): use the whole video, evenly
         candidates = [selection.Candidate(str(video.pk), 0.0, video.duration)]
-    plans = selection.plan_variants(candidates, variant_count=int(params["variant_count"]), target=target, mode="best")
-    _check_plans(plans, target, int(params["variant_count"]), sum(c.duration for c in candidates))
-    clips = render_variants(
-        ctx, project, plans, layout=params.get("layout", "pad"),
+    count = int(params["variant_count"])
+    plans = selection.plan_variants(candidates, variant_count=count, target=target, mode="best")
+    plans_check(plans=plans, target=target, variant_count=count, footage=sum(c.duration for c in candidates))
+    clips = variants_render(
+        ctx, project=project, plans=plans, layout=params.get("layout", "pad"),
         selection_info={"mode": "best", "analysis": str(analysis.pk)}, start=0.3,
     )  # fmt: skip
-    _finish_project(project)
-    return {
-        "clips": [str(c.pk) for c in clips],
-        "analysis": {"id": str(analysis.pk), "provider": analysis.provider, "cached": cached, "notes": analysis.notes},
-    }
+    project_finish(project=project)
+    return {"clips": [str(c.pk) for c in clips], "analysis": analysis_brief(analysis, cached=cached)}
 
 
-@job_kind("generate-from-segments", on_failure=project_failed)
-def generate_from_segments(ctx: JobContext) -> dict[str, Any]:
-    project = _project(ctx)
-    params = ctx.job.params
+def project_generate_from_segments(ctx: JobContext, *, project: Project, params: dict[str, Any]) -> dict[str, Any]:
+    """The "generate-from-segments" job: variants cut from the segments assigned to the project."""
     assigned = list(
         ProjectSegment.objects.filter(project=project)
         .select_related("segment", "segment__source_video")
@@ -191,13 +201,12 @@ def generate_from_segments(ctx: JobContext) -> dict[str, Any]:
     ]  # fmt: skip
     footage = sum(c.duration for c in candidates)
     target = min(float(params["target_duration"]), footage)
-    mode, seed = params["selection_mode"], int(params["seed"])
-    plans = selection.plan_variants(
-        candidates, variant_count=int(params["variant_count"]), target=target, mode=mode, seed=seed
-    )
-    _check_plans(plans, target, int(params["variant_count"]), footage)
-    clips = render_variants(
-        ctx, project, plans, layout=params.get("layout", "pad"), selection_info={"mode": mode, "seed": seed}, start=0.0
-    )
-    _finish_project(project)
+    mode, seed, count = params["selection_mode"], int(params["seed"]), int(params["variant_count"])
+    plans = selection.plan_variants(candidates, variant_count=count, target=target, mode=mode, seed=seed)
+    plans_check(plans=plans, target=target, variant_count=count, footage=footage)
+    clips = variants_render(
+        ctx, project=project, plans=plans, layout=params.get("layout", "pad"),
+        selection_info={"mode": mode, "seed": seed}, start=0.0,
+    )  # fmt: skip
+    project_finish(project=project)
     return {"clips": [str(c.pk) for c in clips], "selection_mode": mode, "seed": seed}

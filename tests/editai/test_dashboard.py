@@ -1,18 +1,18 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Any
 
 import pytest
 from freezegun import freeze_time
 from rest_framework.test import APIClient
 
-from editai import dashboard
-from profiles.tenancy import current_profile, profile_scope
+from library.models import ClipStatus, JobStatus
+from profiles.tenancy import current_profile
+from publishing.models import PublicationStatus
 from tests.conftest import api_client_for
 from tests.costs.utils import record_in, set_budget
-from tests.scopedapp.models import Note
+from tests.factories import ClipFactory, JobFactory, ProjectFactory, PublicationFactory, SourceVideoFactory
 
 
 def url(profile: Any, query: str = "") -> str:
@@ -32,7 +32,7 @@ def test_it_shows_the_chosen_profiles_costs_and_budget(cast: Any, alice_client: 
     body = response.json()
     assert body["profile"] == {"id": str(cast.store_b.pk), "name": "Store B"}
     assert body["range"] == "30d"
-    assert body["counts"] == {}  # no app registers counters yet: nothing is invented
+    assert body["counts"]["source_videos"] == 0 and body["counts"]["renders"] == 0  # nothing made yet
     assert body["costs"]["total_usd"] == "2.000000"
     assert [(g["key"], g["total_usd"]) for g in body["costs"]["by_provider"]] == [
         ("elevenlabs", "1.250000"),
@@ -83,23 +83,50 @@ def test_it_needs_authentication(cast: Any) -> None:
     assert APIClient().get(url(cast.store_a)).status_code == 401
 
 
-def test_registered_counters_run_in_the_profiles_scope(
-    cast: Any, alice_client: Any, monkeypatch: pytest.MonkeyPatch
+def test_it_counts_the_rows_each_app_made_in_the_range(cast: Any) -> None:
+    store = cast.store_b
+    with freeze_time("2025-01-05 12:00"):  # before the 7 days asked: counted under "all" only
+        SourceVideoFactory(profile=store)
+        ClipFactory(profile=store, status=ClipStatus.FAILED)
+    with freeze_time("2025-03-25 12:00"):
+        project = ProjectFactory(profile=store)
+        SourceVideoFactory.create_batch(2, profile=store)
+        raw, final = (
+            ClipFactory(profile=store, project=project),
+            ClipFactory(profile=store, project=project, status=ClipStatus.FINAL),
+        )
+        JobFactory(profile=store, kind="render", status=JobStatus.SUCCEEDED, clip=final)
+        JobFactory(profile=store, kind="one-click", status=JobStatus.SUCCEEDED)
+        JobFactory(profile=store, kind="render", status=JobStatus.FAILED)  # no render made
+        JobFactory(profile=store, kind="preview", status=JobStatus.SUCCEEDED)  # not a render
+        PublicationFactory(profile=store, clip=final, status=PublicationStatus.SUBMITTED)
+        PublicationFactory(profile=store, clip=final, status=PublicationStatus.FAILED)
+        PublicationFactory(profile=store, clip=raw, status=PublicationStatus.SUBMITTED)
+        SourceVideoFactory(profile=cast.store_a)  # alice's other store
+        PublicationFactory(profile=cast.bob_store)  # another user's
+    with freeze_time("2025-03-28 12:00"):
+        client = api_client_for(cast.alice)  # a token of that day
+        week = client.get(url(store, "?range=7d")).json()["counts"]
+        ever = client.get(url(store, "?range=all")).json()["counts"]
+
+    assert week == {
+        "source_videos": 2,
+        "projects": 1,
+        "clips": {"raw": 1, "rendering": 0, "final": 1, "failed": 0},
+        "renders": 2,
+        "publications": {
+            "queued": 0, "uploading": 0, "submitted": 2, "published": 0, "failed": 1, "cancelled": 0,
+        },
+    }  # fmt: skip
+    assert ever["source_videos"] == 3
+    assert ever["projects"] == 2  # the January clip's own project
+    assert ever["clips"]["failed"] == 1
+
+
+def test_the_counts_take_a_fixed_number_of_queries(
+    cast: Any, alice_client: Any, django_assert_max_num_queries: Any
 ) -> None:
-    seen: list[Any] = []
-
-    def notes(since: datetime | None) -> int:
-        seen.append((current_profile(), since))
-        return Note.objects.count()
-
-    monkeypatch.setattr(dashboard, "DASHBOARD_COUNTERS", [("notes", notes)])
-    with profile_scope(cast.store_b):
-        Note.objects.create(title="one")
-        Note.objects.create(title="two")
-    with profile_scope(cast.store_a):
-        Note.objects.create(title="other store")
-
-    body = alice_client.get(url(cast.store_b, "?range=all")).json()
-
-    assert body["counts"] == {"notes": 2}
-    assert seen == [(cast.store_b, None)]
+    for _ in range(3):
+        PublicationFactory(profile=cast.store_a)
+    with django_assert_max_num_queries(10):
+        assert alice_client.get(url(cast.store_a)).json()["counts"]["clips"]["raw"] == 3

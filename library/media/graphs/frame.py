@@ -1,0 +1,39 @@
+"""Any picture into a width x height frame (the 9:16 reframe of renders and title cards)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import ffmpeg
+
+# pad: centred over a blurred copy of itself; crop: scaled to cover and cropped; letterbox:
+# centred on black (the concat tool joins pieces of different sizes without a look of its own).
+Mode = Literal["pad", "crop", "letterbox"]
+MODES: tuple[Mode, ...] = ("pad", "crop", "letterbox")
+
+
+def reframe(stream: Any, *, width: int, height: int, mode: str = "pad") -> Any:
+    """`stream` scaled into width x height by `mode` (see Mode), with square pixels."""
+    if mode == "crop":
+        framed = stream.filter("scale", width, height, force_original_aspect_ratio="increase").filter(
+            "crop", width, height
+        )
+    elif mode == "letterbox":
+        framed = stream.filter(
+            "scale", width, height, force_original_aspect_ratio="decrease", force_divisible_by=2
+        ).filter("pad", width, height, "(ow-iw)/2", "(oh-ih)/2", color="black")
+    elif mode == "pad":
+        split = stream.filter_multi_output("split")
+        # Blur at quarter size and scale back up: the same look for a fraction of the work.
+        background = (
+            split[1]
+            .filter("scale", width // 4, height // 4, force_original_aspect_ratio="increase")
+            .filter("crop", width // 4, height // 4)
+            .filter("boxblur", 10, 2)
+            .filter("scale", width, height)
+        )
+        foreground = split[0].filter("scale", width, height, force_original_aspect_ratio="decrease")
+        framed = ffmpeg.overlay(background, foreground, x="(W-w)/2", y="(H-h)/2")
+    else:
+        raise ValueError(f"unknown reframe mode {mode!r}")
+    return framed.filter("setsar", 1)

@@ -7,6 +7,10 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from library.models import Segment
 
 MIN_PIECE = 0.8  # seconds: shorter pieces flash by
 MAX_PIECE = 3.5  # seconds: longer ones drag in a short clip
@@ -25,6 +29,15 @@ class Candidate:
     @property
     def duration(self) -> float:
         return self.end - self.start
+
+    @classmethod
+    def of_segment(cls, segment: Segment) -> Candidate:
+        """The one way a segment becomes a candidate: an unscored segment counts as average (50),
+        a score of 0 stays 0, and a favourite stays a favourite."""
+        score = segment.score if segment.score is not None else 50.0
+        return cls(
+            str(segment.source_video_id), segment.start, segment.end, score, str(segment.pk), segment.is_favorite
+        )
 
 
 @dataclass(frozen=True)

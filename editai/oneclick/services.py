@@ -106,10 +106,9 @@ def one_click_run(ctx: JobContext, *, project: Project, video: SourceVideo) -> d
     analysis, cached = analysis_run(
         ctx=ctx, video=video, provider_name=params.get("provider"), context_text=params.get("context_text", "")
     )
-    candidates = [
-        selection.Candidate(str(video.pk), s.start, s.end, s.score if s.score is not None else 50.0, str(s.pk))
-        for s in Segment.objects.filter(analysis=analysis)
-    ] or [selection.Candidate(str(video.pk), 0.0, video.duration)]
+    candidates = [selection.Candidate.of_segment(s) for s in Segment.objects.filter(analysis=analysis)] or [
+        selection.Candidate(str(video.pk), 0.0, video.duration)
+    ]
     target = min(float(params["target_duration"]), video.duration)
     count = int(params["variant_count"])
     plans = selection.plan_variants(candidates, variant_count=count, target=target, mode="best")

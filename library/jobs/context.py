@@ -5,13 +5,16 @@ with this Protocol, so they depend on the engine's public API and never on the r
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from django.db.models import Model
 
 from library.jobs.registry import JobError
 from library.media import ffmpeg as ff
 from library.models import Job
+
+if TYPE_CHECKING:
+    from ffmpeg.nodes import Stream  # ffmpeg-python ships no types (mypy sees Any); named for readers
 
 M = TypeVar("M", bound=Model)
 
@@ -34,7 +37,7 @@ class JobContext(Protocol):
     def step(self, start: float, end: float) -> JobContext:
         """Map the following progress reports onto [start, end] of the whole job."""
 
-    def ffmpeg(self, stream: Any, *, duration: float | None, timeout: float | None = None) -> ff.RunResult:
+    def ffmpeg(self, stream: Stream, *, duration: float | None, timeout: float | None = None) -> ff.RunResult:
         """Run an ffmpeg graph, reporting progress, killed on cancel or timeout."""
 
     def input_path(self, stored_name: str | None) -> Path:

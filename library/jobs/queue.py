@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Any
+from uuid import UUID
 
 from django.conf import settings
 from django.db import transaction
@@ -47,7 +47,9 @@ def job_enqueue(*, job: Job) -> None:
     transaction.on_commit(lambda: job_send(job_id=job_id, profile_id=profile_id, kind=kind))
 
 
-def jobs_wake_deferred(*, profile_id: Any = None, limit: int | None = 1, idle_for: float | None = None) -> list[str]:
+def jobs_wake_deferred(
+    *, profile_id: UUID | str | None = None, limit: int | None = 1, idle_for: float | None = None
+) -> list[str]:
     """Send deferred jobs again, fairest first: only from profiles under their running limit,
     those with the fewest running jobs first, oldest first; at most each profile's free slots
     and `limit` in all (None: no limit). Called when a slot frees (`profile_id`: the profile of

@@ -15,8 +15,10 @@ import socket
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -36,6 +38,9 @@ from profiles.errors import DomainError
 from profiles.models import Profile
 from profiles.tenancy import ScopeError, current_profile_id
 
+if TYPE_CHECKING:
+    from ffmpeg.nodes import Stream  # ffmpeg-python ships no types (mypy sees Any); named for readers
+
 logger = logging.getLogger(__name__)
 
 
@@ -54,7 +59,7 @@ class _Output:
 class _Monitor:
     """A thread that writes the heartbeat and watches for a cancel request while the job runs."""
 
-    def __init__(self, job_id: Any, attempt: int) -> None:
+    def __init__(self, job_id: UUID | str, attempt: int) -> None:
         self.job_id = job_id
         self.attempt = attempt
         self.cancelled = threading.Event()
@@ -123,7 +128,7 @@ class RunnerContext:
         self.progress(0.0, force=True)
         return self
 
-    def ffmpeg(self, stream: Any, *, duration: float | None, timeout: float | None = None) -> ff.RunResult:
+    def ffmpeg(self, stream: Stream, *, duration: float | None, timeout: float | None = None) -> ff.RunResult:
         self.check_cancelled()
         return ff.run(
             stream,
@@ -149,7 +154,7 @@ class Claim:
     outcome: str = "claimed"
 
 
-def _yield_reason(profile_id: Any, running: int, now: Any) -> str:
+def _yield_reason(profile_id: UUID, running: int, now: datetime) -> str:
     """Why a job of this profile, which runs `running` jobs, should not start now ("" if it may).
     Over the limit it waits; under it, it still yields while another profile with fewer jobs
     running has one ready to go, so one profile flooding the queue cannot keep every worker."""
@@ -178,7 +183,7 @@ def _yield_reason(profile_id: Any, running: int, now: Any) -> str:
     return ""
 
 
-def claim(job_id: Any) -> Claim:
+def claim(job_id: UUID | str) -> Claim:
     """queued -> running, atomically, within the fair queue's limits. A second delivery of the
     same task does nothing; a job before its run_after is left for its schedule; a job that must
     wait is deferred. Runs in the job's profile scope.
@@ -217,7 +222,7 @@ def claim(job_id: Any) -> Claim:
     return Claim(attempt)
 
 
-def _finish(job_id: Any, attempt: int, **fields: Any) -> bool:
+def _finish(job_id: UUID | str, attempt: int, **fields: Any) -> bool:
     """Record the outcome only if this run still owns the job (it was not requeued meanwhile)."""
     fields.setdefault("finished_at", timezone.now())
     return bool(Job.objects.filter(pk=job_id, status=JobStatus.RUNNING, attempts=attempt).update(**fields))
@@ -246,14 +251,14 @@ def _reschedule(job: Job, attempt: int, wait: JobDeferred) -> str:
     return f"rescheduled: {wait.reason}"
 
 
-def _wake(profile_id: Any = None) -> None:
+def _wake(profile_id: UUID | None = None) -> None:
     try:
         jobs_wake_deferred(profile_id=profile_id)
     except Exception:  # the outcome is recorded already; the stale sweep wakes what this missed
         logger.exception("waking deferred jobs failed")
 
 
-def execute(job_id: Any) -> str:
+def execute(job_id: UUID | str) -> str:
     claimed = claim(job_id)
     if claimed.attempt is None:
         return claimed.outcome if claimed.outcome.startswith("deferred") else f"skipped: {claimed.outcome}"
@@ -264,7 +269,7 @@ def execute(job_id: Any) -> str:
         _wake(current_profile_id())  # this job's slot is free
 
 
-def _run(job_id: Any, attempt: int) -> str:
+def _run(job_id: UUID | str, attempt: int) -> str:
     job = Job.objects.get(pk=job_id)
     monitor = _Monitor(job_id, attempt)
     monitor.start()

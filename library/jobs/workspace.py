@@ -6,17 +6,17 @@ import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from uuid import UUID
 
 from django.conf import settings
 
 
-def workspace_path(profile_id: Any, job_id: Any) -> Path:
+def workspace_path(profile_id: UUID | str | None, job_id: UUID | str) -> Path:
     return Path(settings.TEMP_ROOT) / str(profile_id) / str(job_id)
 
 
 @contextmanager
-def workspace(profile_id: Any, name: Any) -> Iterator[Path]:
+def workspace(profile_id: UUID | str | None, name: UUID | str) -> Iterator[Path]:
     path = workspace_path(profile_id, name)
     shutil.rmtree(path, ignore_errors=True)  # a previous attempt's leftovers never leak in
     path.mkdir(parents=True)

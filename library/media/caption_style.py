@@ -55,8 +55,8 @@ class StyleError(ValueError):
         return [self.errors[NOT_AN_OBJECT]] if NOT_AN_OBJECT in self.errors else self.errors
 
 
-def _choice(options: tuple[str, ...]) -> Callable[[Any], Any]:
-    def check(value: Any) -> Any:
+def _choice(options: tuple[str, ...]) -> Callable[[object], object]:
+    def check(value: object) -> object:
         if value not in options:
             raise ValueError(f"Must be one of {', '.join(options)}.")
         return value
@@ -66,8 +66,8 @@ def _choice(options: tuple[str, ...]) -> Callable[[Any], Any]:
 
 def _number(
     low: float, high: float, *, whole: bool = False, zero: bool = False, null: bool = False
-) -> Callable[[Any], Any]:
-    def check(value: Any) -> Any:
+) -> Callable[[object], object]:
+    def check(value: object) -> object:
         if value is None and null:
             return None
         kinds = (int,) if whole else (int, float)
@@ -80,19 +80,19 @@ def _number(
     return check
 
 
-def _boolean(value: Any) -> bool:
+def _boolean(value: object) -> bool:
     if not isinstance(value, bool):
         raise ValueError("Must be true or false.")
     return value
 
 
-def _color(value: Any) -> str:
+def _color(value: object) -> str:
     if not isinstance(value, str) or not HEX_COLOR.fullmatch(value):
         raise ValueError("Must be a colour written #RRGGBB (for example #FFD400).")
     return value.upper()
 
 
-def _font(value: Any) -> str:
+def _font(value: object) -> str:
     if not isinstance(value, str):
         raise ValueError("Must be a font family name.")
     if any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn") for ch in value):
@@ -107,7 +107,7 @@ def _font(value: Any) -> str:
     return family
 
 
-RULES: dict[str, Callable[[Any], Any]] = {
+RULES: dict[str, Callable[[object], object]] = {
     "preset": _choice(PRESETS),
     "font": _font,
     "size": _number(10, 300, whole=True, zero=True),
@@ -124,7 +124,7 @@ RULES: dict[str, Callable[[Any], Any]] = {
 }
 
 
-def validate_style(style: Any) -> dict[str, Any]:
+def validate_style(style: object) -> dict[str, Any]:
     """The style with each given key checked and written canonically (colours in capitals,
     fonts as installed). Raises StyleError naming every bad key."""
     if not isinstance(style, dict):
@@ -144,7 +144,7 @@ def validate_style(style: Any) -> dict[str, Any]:
     return cleaned
 
 
-def render_style(style: Any) -> dict[str, Any]:
+def render_style(style: object) -> dict[str, Any]:
     """The full style a render uses. Lenient, for rows saved before validate_style existed:
     an unknown key is ignored and a bad value takes its default, so an old row renders
     (safely) rather than failing."""

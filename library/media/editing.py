@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ffmpeg
 
@@ -21,6 +21,9 @@ from library.media.graphs.frame import reframe
 from library.media.graphs.mix import voice_over
 from library.media.graphs.pieces import Piece, join, stereo
 from library.media.voice import SAMPLE_RATE
+
+if TYPE_CHECKING:
+    from ffmpeg.nodes import Stream  # ffmpeg-python ships no types (mypy sees Any); named for readers
 
 # Containers a copied stream may go back into; anything else is remuxed into Matroska.
 COPY_CONTAINERS = {"mp4", "webm", "mkv"}
@@ -87,7 +90,7 @@ def concat_copy(list_path: Path, dest: Path, *, container: str) -> Any:
     )
 
 
-def _fitted_audio(stream: Any, *, duration: float, sample_rate: int, channels: int = 2) -> Any:
+def _fitted_audio(stream: Stream, *, duration: float, sample_rate: int, channels: int = 2) -> Stream:
     """Stereo at `sample_rate` (see graphs.pieces.stereo), exactly `duration` long."""
     stereo_audio = stereo(stream, sample_rate=sample_rate, channels=channels)
     return stereo_audio.filter("apad").filter("atrim", duration=f"{duration:.6f}")

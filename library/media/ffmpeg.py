@@ -16,12 +16,15 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 import ffmpeg
 from django.conf import settings
 from ffmpeg.dag import topo_sort
 from ffmpeg.nodes import OutputNode, get_stream_spec_nodes
+
+if TYPE_CHECKING:
+    from ffmpeg.nodes import Stream  # ffmpeg-python ships no types (mypy sees Any); named for readers
 
 STDERR_TAIL_LINES = 30
 
@@ -60,13 +63,13 @@ def timeout_for(duration: float | None) -> float:
     return settings.FFMPEG_TIMEOUT_BASE + settings.FFMPEG_TIMEOUT_FACTOR * max(duration or 0.0, 0.0)
 
 
-def compile_args(stream: Any) -> list[str]:
+def compile_args(stream: Stream) -> list[str]:
     """An ffmpeg-python stream as the argument list (without the binary)."""
     args = ffmpeg.compile(stream, cmd=settings.FFMPEG_BINARY, overwrite_output=True)
     return list(args[1:])
 
 
-def _output_names(stream: Any) -> list[str]:
+def _output_names(stream: Stream) -> list[str]:
     """The output files of an ffmpeg-python graph, in the order compile() writes them."""
     nodes, _ = topo_sort(get_stream_spec_nodes(stream))
     return [str(node.kwargs["filename"]) for node in nodes if isinstance(node, OutputNode)]
@@ -101,7 +104,7 @@ def _kill_group(proc: subprocess.Popen[bytes]) -> None:
 
 
 def run(
-    stream_or_args: Any,
+    stream_or_args: Stream | list[str],
     *,
     timeout: float,
     duration: float | None = None,

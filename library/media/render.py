@@ -9,13 +9,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ffmpeg
 
 from library.media.graphs.encode import JPEG, Encoding, output_options
 from library.media.graphs.mix import voice_over
 from library.media.graphs.pieces import Piece, join, stereo
+
+if TYPE_CHECKING:
+    from ffmpeg.nodes import Stream  # ffmpeg-python ships no types (mypy sees Any); named for readers
 
 
 @dataclass(frozen=True)
@@ -42,7 +45,7 @@ class RenderSpec:
         return self.duration if self.duration is not None else self.cut_duration
 
 
-def _audio(spec: RenderSpec, original: Any) -> Any:
+def _audio(spec: RenderSpec, original: Stream) -> Stream:
     if spec.extend_audio > 0:
         original = original.filter("apad", pad_dur=f"{spec.extend_audio:.3f}")
     mixed = original

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from decimal import Decimal
 from typing import Any
+from uuid import UUID
 
 from django.conf import settings
 from django.db import transaction
@@ -13,7 +14,7 @@ from costs import pricing
 from costs.services import budget_reserve
 from library.jobs.context import JobContext
 from library.models import Segment, SegmentOrigin, SourceVideo, VideoAnalysis
-from library.providers.analysis import analyze_with_fallback, get_analysis_provider
+from library.providers.analysis import AnalysisProvider, analyze_with_fallback, get_analysis_provider
 from library.providers.analysis.gemini import batches_for, frames_for
 
 
@@ -33,7 +34,7 @@ def analysis_cached(*, video: SourceVideo, provider_name: str, context_text: str
     ).first()
 
 
-def analysis_estimate(*, video: SourceVideo, provider: Any, context_text: str) -> Decimal:
+def analysis_estimate(*, video: SourceVideo, provider: AnalysisProvider, context_text: str) -> Decimal:
     """What analysing `video` would cost: nothing when cached or local."""
     if provider.name != "gemini" or analysis_cached(
         video=video, provider_name=provider.name, context_text=context_text
@@ -46,7 +47,9 @@ def analysis_estimate(*, video: SourceVideo, provider: Any, context_text: str) -
     return pricing.estimate_analysis(model=model, frames=per_batch) * batches
 
 
-def analysis_reserve_budget(*, job_id: Any, video: SourceVideo, provider: Any, context_text: str) -> None:
+def analysis_reserve_budget(
+    *, job_id: UUID | str, video: SourceVideo, provider: AnalysisProvider, context_text: str
+) -> None:
     """Paid analyses reserve their estimate before the job starts (402 when over budget).
     Call it in the transaction that creates the job. Cached or free analyses reserve nothing."""
     estimate = analysis_estimate(video=video, provider=provider, context_text=context_text)

@@ -53,7 +53,7 @@ def clip_failed(job: Job, error: str) -> None:
             clip.save(update_fields=["status", "error", "updated_at"])
 
 
-def clip_require(clip_id: Any) -> Clip:
+def clip_require(clip_id: UUID | str) -> Clip:
     """The clip a running job renders, in its scope; JobError if it was deleted."""
     clip: Clip | None = Clip.objects.filter(pk=clip_id).first()
     if clip is None:
@@ -68,7 +68,7 @@ def _extra_footage(clip: Clip, cuts: list[Cut]) -> list[Candidate]:
     videos = {UUID(c.source_video) for c in cuts}  # cut lists keep ids as text
     scored = Segment.objects.filter(source_video_id__in=videos).exclude(pk__in=[s.pk for s in assigned])
     ordered = [*assigned, *scored.order_by("-score", "start")[:50]]
-    return [Candidate(str(s.source_video_id), s.start, s.end, s.score or 50.0, str(s.pk)) for s in ordered]
+    return [Candidate.of_segment(s) for s in ordered]
 
 
 def _broll(words: list[Any], cuts: list[Cut], seconds: float) -> tuple[list[Cut], list[dict[str, Any]]]:

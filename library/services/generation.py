@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 from django.db import transaction
 from django.db.models import F, Max
@@ -31,7 +32,7 @@ from library.models import (
 from library.services.analysis import analysis_run, analysis_summary
 
 
-def source_video_require(video_id: Any) -> SourceVideo:
+def source_video_require(video_id: UUID | str | None) -> SourceVideo:
     """The source video a running job uses, in its scope; JobError if it was deleted."""
     video: SourceVideo | None = SourceVideo.objects.filter(pk=video_id).first() if video_id else None
     if video is None:
@@ -39,7 +40,7 @@ def source_video_require(video_id: Any) -> SourceVideo:
     return video
 
 
-def project_require(project_id: Any) -> Project:
+def project_require(project_id: UUID | str | None) -> Project:
     """The project a running job generates into; JobError if it was deleted."""
     project: Project | None = Project.objects.filter(pk=project_id).first() if project_id else None
     if project is None:
@@ -164,12 +165,7 @@ def project_generate(
     analysis, cached = analysis_run(
         ctx=ctx, video=video, provider_name=params.get("provider"), context_text=params.get("context_text", "")
     )
-    candidates = [
-        selection.Candidate(
-            str(video.pk), s.start, s.end, s.score if s.score is not None else 50.0, str(s.pk), s.is_favorite
-        )
-        for s in Segment.objects.filter(analysis=analysis)
-    ]
+    candidates = [selection.Candidate.of_segment(s) for s in Segment.objects.filter(analysis=analysis)]
     if not candidates:  # nothing scored (a static video): use the whole video, evenly
         candidates = [selection.Candidate(str(video.pk), 0.0, video.duration)]
     count = int(params["variant_count"])
@@ -192,13 +188,7 @@ def project_generate_from_segments(ctx: JobContext, *, project: Project, params:
     )
     if not assigned:
         raise JobError("The project has no segments assigned.")
-    candidates = [
-        selection.Candidate(
-            str(a.segment.source_video_id), a.segment.start, a.segment.end,
-            a.segment.score if a.segment.score is not None else 50.0, str(a.segment_id), a.segment.is_favorite,
-        )
-        for a in assigned
-    ]  # fmt: skip
+    candidates = [selection.Candidate.of_segment(a.segment) for a in assigned]
     footage = sum(c.duration for c in candidates)
     target = min(float(params["target_duration"]), footage)
     mode, seed, count = params["selection_mode"], int(params["seed"]), int(params["variant_count"])

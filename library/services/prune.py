@@ -7,7 +7,7 @@ import contextlib
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -95,10 +95,10 @@ def _as_uuid(name: str) -> uuid.UUID | None:
 
 def media_prune(
     *,
-    profile_id: Any = None,
+    profile_id: uuid.UUID | str | None = None,
     older_than: timedelta,
     dry_run: bool = False,
-    progress: Callable[[Iterable], Iterable] | None = None,
+    progress: Callable[[Iterable[Any]], Iterable[Any]] | None = None,
 ) -> PruneReport:
     """Delete stored files that no SourceVideo, Clip or Job row references.
 
@@ -107,6 +107,8 @@ def media_prune(
     before the row that names it commits. `dry_run` only reports."""
     report = PruneReport()
     cutoff = timezone.now() - older_than
+    folders: list[str]
+    loose: list[str]
     if profile_id is not None:
         folders, loose = [str(profile_id)], []
     else:
@@ -126,7 +128,7 @@ def media_prune(
     return report
 
 
-def _prune_names(names: list[str], prefix: str, cutoff: Any, dry_run: bool, report: PruneReport) -> list[str]:
+def _prune_names(names: list[str], prefix: str, cutoff: datetime, dry_run: bool, report: PruneReport) -> list[str]:
     referenced = _referenced(names, prefix) if names else set()
     report.referenced += len(referenced)
     removed = []

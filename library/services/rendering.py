@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any
+from uuid import UUID
 
 from django.conf import settings
 from django.db import transaction
@@ -32,11 +33,12 @@ def tts_estimate(*, characters: int, provider: str = "") -> Decimal:
     profile = current_profile()
     if (provider or tts_provider_name(profile)) != "elevenlabs" or characters <= 0:
         return Decimal(0)
-    model = (profile.tts_settings or {}).get("model") or settings.ELEVENLABS_MODEL
+    tts_settings = profile.tts_settings if profile is not None else None
+    model = (tts_settings or {}).get("model") or settings.ELEVENLABS_MODEL
     return pricing.estimate_tts(provider="elevenlabs", model=model, characters=characters)
 
 
-def tts_reserve_budget(*, job_id: Any, characters: int, provider: str = "") -> None:
+def tts_reserve_budget(*, job_id: UUID | str, characters: int, provider: str = "") -> None:
     """ElevenLabs work reserves its estimate before the job (402 when over the budget). Call
     inside the transaction that creates the job, so a refusal creates nothing."""
     estimate = tts_estimate(characters=characters, provider=provider)

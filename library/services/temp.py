@@ -40,10 +40,10 @@ def _as_uuid(name: str) -> uuid.UUID | None:
 
 def temp_sweep(
     *,
-    profile_id: Any = None,
+    profile_id: uuid.UUID | str | None = None,
     older_than: timedelta | None = None,
     dry_run: bool = False,
-    progress: Callable[[Iterable], Iterable] | None = None,
+    progress: Callable[[Iterable[Any]], Iterable[Any]] | None = None,
 ) -> SweepReport:
     """Remove what no live job needs. `profile_id` limits the sweep to one profile's folder
     (legacy flat files then stay: they belong to no profile); `older_than` spares anything

@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 import math
 import uuid
-from typing import Any
+from typing import Any, cast
 
 from django.db import transaction
 
@@ -35,13 +35,13 @@ class UnreadableMedia(Unusable):
     default_detail = "The stored video file cannot be read any more; upload it again."
 
 
-def _number(value: Any, name: str) -> float:
+def _number(value: object, name: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise Invalid({name: ["A finite number of seconds is required."]})
     return float(value)
 
 
-def check_range(*, video: SourceVideo, start: Any, end: Any, prefix: str = "") -> tuple[float, float]:
+def check_range(*, video: SourceVideo, start: object, end: object, prefix: str = "") -> tuple[float, float]:
     """[start, end] as floats, or a 400 saying what is wrong: negative, end not after start, or
     past the end of the video. `end` None means the end of the video."""
     start = _number(0.0 if start is None else start, f"{prefix}start")
@@ -64,7 +64,7 @@ def video_info(*, video: SourceVideo) -> dict[str, Any]:
     """Probe the stored file now (ffprobe): streams, duration, rate, codecs, bit rate, rotation."""
     with workspace(current_profile_id(), uuid.uuid4()) as scratch:
         try:
-            info = probe(storage.local_copy(video.file.name, scratch / "source"))
+            info = probe(storage.local_copy(cast(str, video.file.name), scratch / "source"))  # a stored video
         except (MediaError, OSError) as exc:
             logger.warning("video-info: stored file of %s unreadable: %s", video.pk, exc)
             raise UnreadableMedia() from None
@@ -88,7 +88,7 @@ def video_info(*, video: SourceVideo) -> dict[str, Any]:
     }
 
 
-def tool_trim_start(*, video: SourceVideo, start: Any, end: Any, mode: str) -> Job:
+def tool_trim_start(*, video: SourceVideo, start: object, end: object, mode: str) -> Job:
     start, end = check_range(video=video, start=start, end=end)
     return job_create(kind="tool-trim", source_video=video, params={"start": start, "end": end, "mode": mode})
 
@@ -161,8 +161,8 @@ def tool_title_card_start(
     video: SourceVideo,
     fields: dict[str, Any],
     aspect: str = "",
-    start: Any = None,
-    duration: Any = None,
+    start: object = None,
+    duration: object = None,
 ) -> Job:
     try:
         cleaned = titles.clean_fields(template, fields)

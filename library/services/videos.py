@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.files.uploadedfile import UploadedFile
+from django.core.files import File
 from django.db import transaction
 
 from library import storage
@@ -30,7 +30,7 @@ def _display_name(original: str) -> str:
     return (stem or "Untitled video")[:255]
 
 
-def _copy_and_hash(upload: UploadedFile, dest: Path) -> str:
+def _copy_and_hash(upload: File[bytes], dest: Path) -> str:
     digest = hashlib.sha256()
     with dest.open("wb") as out:
         for chunk in upload.chunks(chunk_size=1024 * 1024):
@@ -39,7 +39,7 @@ def _copy_and_hash(upload: UploadedFile, dest: Path) -> str:
     return digest.hexdigest()
 
 
-def source_video_create(*, upload: UploadedFile, name: str = "", description: str = "") -> SourceVideo:
+def source_video_create(*, upload: File[bytes], name: str = "", description: str = "") -> SourceVideo:
     """Validate an uploaded file as a decodable video and store it under a generated name.
     Anything else raises NotAVideo (SourceTooLarge over the install's length or picture size
     limits), leaving no row and no file behind."""

@@ -9,11 +9,12 @@ provider the profile has left since). A deleted profile's clones are deleted at 
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections import defaultdict
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, cast
 
 from django.conf import settings
 from django.core.cache import cache
@@ -27,7 +28,11 @@ from library.providers.tts import TTSError, TTSProvider, Voice, get_tts_provider
 from profiles.errors import DomainError, Invalid, UpstreamFailed
 from profiles.models import Profile
 from profiles.services import profile_update
-from profiles.tenancy import current_profile, current_profile_id, profile_scope
+from profiles.tenancy import current_profile, current_profile_id, profile_scope, scoped_profile
+
+if TYPE_CHECKING:
+    from library.providers.tts.elevenlabs import ElevenLabsProvider
+    from library.providers.tts.espeak import EspeakProvider
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +49,7 @@ class ProviderUnavailable(UpstreamFailed):
     code = "provider_unavailable"
 
 
-def tts_provider_name(profile: Any = None) -> str:
+def tts_provider_name(profile: Profile | None = None) -> str:
     """The provider a profile's voiceovers use: its own choice, else ElevenLabs with a key."""
     profile = profile or current_profile()
     name = getattr(profile, "tts_provider", "") or ""
@@ -54,7 +59,7 @@ def tts_provider_name(profile: Any = None) -> str:
 # -- reads ------------------------------------------------------------------------------------
 
 
-def _cache_key(profile_id: Any, provider: str) -> str:
+def _cache_key(profile_id: object, provider: str) -> str:
     return f"tts-voices:{profile_id}:{provider}"
 
 
@@ -62,7 +67,7 @@ def _profile_voices(adapter: TTSProvider, provider: str) -> list[Voice]:
     """Stock voices and the current profile's clones, cached per profile. TTSError when the
     provider does not answer within PROVIDER_REQUEST_TIMEOUT."""
     key = _cache_key(current_profile_id(), provider)
-    voices = cache.get(key)
+    voices: list[Voice] | None = cache.get(key)
     if voices is None:
         listed = adapter.voices(deadline=settings.PROVIDER_REQUEST_TIMEOUT)
         own = set(ClonedVoice.objects.filter(provider=provider).values_list("voice_id", flat=True))
@@ -77,7 +82,7 @@ def _allowed(provider: str, voice_id: str) -> bool:
     if not adapter.valid_voice_id(voice_id):
         return False  # before anything else: the id may end up in a URL
     if provider == "espeak":  # every installed voice is everyone's
-        return adapter.installed(voice_id)  # type: ignore[attr-defined]
+        return cast("EspeakProvider", adapter).installed(voice_id)
     if ClonedVoice.objects.filter(provider=provider, voice_id=voice_id).exists():
         return True
     return any(voice.id == voice_id and voice.stock for voice in _profile_voices(adapter, provider))
@@ -154,7 +159,7 @@ def account_voices_unowned(*, provider: str = "elevenlabs") -> list[Voice]:
 # -- writes -----------------------------------------------------------------------------------
 
 
-def voices_forget(*, profile_id: Any, provider: str) -> None:
+def voices_forget(*, profile_id: object, provider: str) -> None:
     """Drop a profile's cached voice list (it gained or lost a clone)."""
     cache.delete(_cache_key(profile_id, provider))
 
@@ -186,14 +191,13 @@ def cloned_voice_assign(*, voice: ClonedVoice, profile: Profile) -> ClonedVoice:
 def voice_clone(*, name: str, samples: list[Path], description: str = "") -> Voice:
     """Clone a voice at ElevenLabs for the current profile: recorded as the profile's own and
     made its voice. TTSError when ElevenLabs refuses or fails."""
-    voice = get_tts_provider("elevenlabs").clone_voice(  # type: ignore[attr-defined]
+    voice = cast("ElevenLabsProvider", get_tts_provider("elevenlabs")).clone_voice(
         name=name, samples=samples, description=description
     )
-    profile = current_profile()
     try:
         with transaction.atomic():
             cloned_voice_create(provider="elevenlabs", voice_id=voice.id, name=voice.name)
-            profile_update(profile=profile, data={"tts_voice_id": voice.id, "tts_provider": "elevenlabs"})
+            profile_update(profile=scoped_profile(), data={"tts_voice_id": voice.id, "tts_provider": "elevenlabs"})
     except Exception:
         # Unrecorded, the clone would sit in the account usable by nobody: it goes at once.
         provider_voices_delete(provider="elevenlabs", voice_ids=[voice.id])
@@ -210,8 +214,8 @@ def profile_clones_delete(*, profile: Profile) -> None:
             by_provider[provider].append(voice_id)
     for provider, voice_ids in by_provider.items():
         transaction.on_commit(
-            lambda provider=provider, voice_ids=voice_ids: async_task(
-                DELETE_TASK, provider, voice_ids, task_name=f"delete {len(voice_ids)} {provider} voice(s)"
+            functools.partial(
+                async_task, DELETE_TASK, provider, voice_ids, task_name=f"delete {len(voice_ids)} {provider} voice(s)"
             )
         )
 

@@ -74,7 +74,7 @@ def _not_rate_limited(error: ProviderError) -> bool:
     return error.status != 429
 
 
-def _call(ctx: Any, fn: Callable[[], T], *, tries: int, attempts: int = 4, base_delay: float = 1.0,
+def _call(ctx: JobContext, fn: Callable[[], T], *, tries: int, attempts: int = 4, base_delay: float = 1.0,
           max_delay: float = 60.0, jitter: bool = True) -> T:  # fmt: skip
     """call_with_backoff, which retries transient failures after short naps; a rate-limit
     refusal (or a server asking for more than `max_delay`) is not slept on: a 429 reschedules
@@ -187,7 +187,7 @@ def submit_group(ctx: JobContext, client: PostizClient, group_id: str, *, pace: 
     return _call(ctx, create_or_recover, tries=tries, attempts=CREATE_ATTEMPTS, max_delay=window, jitter=False)
 
 
-def ctx_sleep(ctx: Any) -> Callable[[float], None]:
+def ctx_sleep(ctx: JobContext) -> Callable[[float], None]:
     """A sleep that wakes up for a cancel request."""
     return cancellable_sleep(ctx.check_cancelled)
 

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -59,3 +61,18 @@ def test_sequential_keeps_the_given_order() -> None:
 def test_too_little_footage_gives_short_variants() -> None:
     cuts = plan_variants([Candidate("v", 0.0, 3.0)], variant_count=1, target=10.0)[0]
     assert total(cuts) == pytest.approx(3.0)
+
+
+def test_a_segment_becomes_a_candidate_one_way_everywhere() -> None:
+    from types import SimpleNamespace
+
+    def segment(score: float | None, favorite: bool) -> Any:
+        return SimpleNamespace(source_video_id="v", start=1.0, end=3.0, score=score, pk="s", is_favorite=favorite)
+
+    assert Candidate.of_segment(segment(0.0, True)) == Candidate("v", 1.0, 3.0, 0.0, "s", True)  # 0 stays 0
+    assert Candidate.of_segment(segment(None, False)).score == 50.0  # unscored counts as average
+    # The generate, generate-from-segments, one-click and voice-extension paths all use it.
+    root = Path(__file__).resolve().parents[2]
+    for path in ("library/services/generation.py", "library/services/final_render.py", "editai/oneclick/services.py"):
+        text = (root / path).read_text()
+        assert "of_segment(" in text and "score or 50" not in text and "if s.score is not None" not in text, path

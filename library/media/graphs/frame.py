@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 import ffmpeg
+
+if TYPE_CHECKING:
+    from ffmpeg.nodes import Stream  # ffmpeg-python ships no types (mypy sees Any); named for readers
 
 # pad: centred over a blurred copy of itself; crop: scaled to cover and cropped; letterbox:
 # centred on black (the concat tool joins pieces of different sizes without a look of its own).
@@ -12,7 +15,7 @@ Mode = Literal["pad", "crop", "letterbox"]
 MODES: tuple[Mode, ...] = ("pad", "crop", "letterbox")
 
 
-def reframe(stream: Any, *, width: int, height: int, mode: str = "pad") -> Any:
+def reframe(stream: Stream, *, width: int, height: int, mode: str = "pad") -> Stream:
     """`stream` scaled into width x height by `mode` (see Mode), with square pixels."""
     if mode == "crop":
         framed = stream.filter("scale", width, height, force_original_aspect_ratio="increase").filter(

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import ffmpeg
+
+if TYPE_CHECKING:
+    from ffmpeg.nodes import Stream  # ffmpeg-python ships no types (mypy sees Any); named for readers
 
 # The original dips whenever the voice speaks, and comes back in its pauses: a compressor on the
 # original keyed by the voice. Fast attack (the first syllable is heard), slower release (no
@@ -19,7 +22,7 @@ DUCK = {"threshold": 0.015, "ratio": 12, "attack": 20, "release": 350}
 DEEP = {"threshold": 0.000977, "ratio": 20, "attack": 20, "release": 150, "level_sc": 64}
 
 
-def duck(original: Any, voice: Any, *, depth_db: float | None = None) -> Any:
+def duck(original: Stream, voice: Stream, *, depth_db: float | None = None) -> Stream:
     """`original` turned down while `voice` (used only as the key) sounds. Without `depth_db`
     the dip follows the voice's level (the final render's ducking)."""
     if depth_db is None:
@@ -28,7 +31,9 @@ def duck(original: Any, voice: Any, *, depth_db: float | None = None) -> Any:
     return ffmpeg.filter([original, voice], "sidechaincompress", **DEEP, mix=f"{1 - gain:.6f}")
 
 
-def voice_over(original: Any | None, voice: Any, *, original_audio: str = "duck", depth_db: float | None = None) -> Any:
+def voice_over(
+    original: Stream | None, voice: Stream, *, original_audio: str = "duck", depth_db: float | None = None
+) -> Stream:
     """`voice` mixed over `original` (both stereo at one rate), as long as `original`: ducked
     under it (see duck), muted (the voice alone, padded), or kept at full level."""
     if original is None:

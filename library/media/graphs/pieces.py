@@ -7,11 +7,14 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ffmpeg
 
 from library.media.graphs.frame import reframe
+
+if TYPE_CHECKING:
+    from ffmpeg.nodes import Stream  # ffmpeg-python ships no types (mypy sees Any); named for readers
 
 
 @dataclass(frozen=True)
@@ -30,14 +33,14 @@ class Piece:
         return self.end - self.start
 
 
-def _fan_out(stream: Any, count: int, splitter: str) -> list[Any]:
+def _fan_out(stream: Stream, count: int, splitter: str) -> list[Stream]:
     if count == 1:
         return [stream]
     node = stream.filter_multi_output(splitter, count)
     return [node[i] for i in range(count)]
 
 
-def stereo(stream: Any, *, sample_rate: int, channels: int = 2) -> Any:
+def stereo(stream: Stream, *, sample_rate: int, channels: int = 2) -> Stream:
     """Stereo float at `sample_rate`. Mono is copied to both sides at full level (ffmpeg's own
     upmix lowers it by 3 dB, which would make a mono video quieter than its neighbours)."""
     if channels == 1:

@@ -13,7 +13,7 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from tests.factories import ProfileFactory, UserFactory
+from tests.factories import ClipFactory, ProfileFactory, SourceVideoFactory, UserFactory
 from tests.media import BBB, CHAPLIN, SHARED_MEDIA
 
 PASSWORD = "correct-horse-battery"
@@ -80,3 +80,11 @@ def sample_media(tmp_path_factory: Any) -> Path:
     for name in (BBB, CHAPLIN):
         shutil.copy(SHARED_MEDIA / name, dest / name)
     return dest
+
+
+@pytest.fixture
+def store(cast: Cast) -> dict[str, Any]:
+    """A video of Store A (30 s, 640x360, no file behind it) and a raw clip cut from it."""
+    video = SourceVideoFactory(profile=cast.store_a, duration=30.0, width=640, height=360, thumbnail="x/v.jpg")
+    cut_list = [{"source_video": str(video.pk), "start": 0.0, "end": 2.0}]
+    return {"video": video, "clip": ClipFactory(profile=cast.store_a, cut_list=cut_list)}

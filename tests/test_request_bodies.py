@@ -9,28 +9,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-from library.models import Clip, Job, Project, SourceVideo
+from library.models import Job
 from profiles.models import Profile
-from profiles.tenancy import profile_scope
 from tests.library.helpers import upload
 from tests.media import make_video
 
 PROFILES = "/api/v1/profiles/"
 MATCH = "/api/v1/library/segments/match-script/"
-
-
-@pytest.fixture
-def store(cast: Any) -> dict[str, Any]:
-    with profile_scope(cast.store_a):
-        video = SourceVideo.objects.create(
-            name="v", file="x/v.mp4", thumbnail="x/v.jpg", sha256="0" * 64, size_bytes=1, duration=30.0, width=640,
-            height=360,
-        )  # fmt: skip
-        clip = Clip.objects.create(project=Project.objects.create(name="P"), variant_index=1,
-                                   cut_list=[{"source_video": str(video.pk), "start": 0.0, "end": 2.0}])  # fmt: skip
-    return {"video": video, "clip": clip}
 
 
 def _nul_refused(response: Any, path: str) -> None:

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from editai.oneclick.services import one_click_start
 from library.models import SourceVideo
-from library.providers.analysis import AnalysisError
 from library.serializers import CaptionStyleField, JobSerializer
 from profiles.api import ScopedRelatedField
 from publishing.serializers import PublishSerializer
@@ -45,8 +43,5 @@ class OneClickView(APIView):
         data = dict(form.validated_data)
         if "publish" in data:  # JSON for the job's params (the schedule as ISO 8601 text)
             data["publish"] = PublishSerializer(data["publish"]).data
-        try:
-            job = one_click_start(**data)
-        except (ValueError, AnalysisError) as exc:  # a provider this install cannot use (gemini, no key)
-            raise ValidationError({"provider": str(exc)}) from None
+        job = one_click_start(**data)
         return Response(JobSerializer(job, context={"request": request}).data, status=status.HTTP_202_ACCEPTED)

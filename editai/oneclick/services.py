@@ -59,7 +59,7 @@ def one_click_start(
     if preset_get(preset) is None:
         raise Invalid({"preset": f"Unknown preset {preset!r}."})
     voice_check(voice_id=voice_id)
-    analyzer = analysis_services.resolve_provider(provider)
+    analyzer = analysis_services.provider_for_request(provider)
     stamp = timezone.now().strftime("%Y-%m-%d %H:%M:%S")
     project = project_create(
         name=f"One click: {source_video.name[:120]} {stamp}",

@@ -6,13 +6,11 @@ from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from library import selectors
 from library.models import Job, Project, ProjectStatus, Segment, SourceVideo
-from library.providers.analysis import AnalysisError
 from library.serializers import JobSerializer
 from library.services import projects as project_services
 from profiles.api import ProfileScopedViewSet, ScopedRelatedField
@@ -117,10 +115,7 @@ class ProjectViewSet(
         project = self.get_object()
         form = GenerateSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        try:
-            job = project_services.project_generate(project=project, **form.validated_data)
-        except (ValueError, AnalysisError) as exc:  # a provider this install cannot use (gemini, no key)
-            raise ValidationError({"provider": str(exc)}) from None
+        job = project_services.project_generate(project=project, **form.validated_data)
         return self._job_response(job)
 
     @extend_schema(request=GenerateFromSegmentsSerializer, responses={202: JobSerializer})

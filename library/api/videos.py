@@ -14,7 +14,6 @@ from library.api.streaming import serve_stored
 from library.api.uploads import StreamingMultiPartParser
 from library.media.probe import NotAVideo, SourceTooLarge
 from library.models import SourceVideo
-from library.providers.analysis import AnalysisError
 from library.serializers import (
     JobSerializer,
     SourceVideoSerializer,
@@ -110,10 +109,7 @@ class SourceVideoViewSet(
         video = self.get_object()
         form = AnalyzeSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        try:
-            job = project_services.source_video_analyze(video=video, **form.validated_data)
-        except (ValueError, AnalysisError) as exc:  # a provider this install cannot use (gemini, no key)
-            raise ValidationError({"provider": str(exc)}) from None
+        job = project_services.source_video_analyze(video=video, **form.validated_data)
         data = JobSerializer(job, context=self.get_serializer_context()).data
         return Response(data, status=status.HTTP_202_ACCEPTED)
 

@@ -14,8 +14,9 @@ from costs import pricing
 from costs.services import budget_reserve
 from library.jobs.context import JobContext
 from library.models import Segment, SegmentOrigin, SourceVideo, VideoAnalysis
-from library.providers.analysis import AnalysisProvider, analyze_with_fallback, get_analysis_provider
+from library.providers.analysis import AnalysisError, AnalysisProvider, analyze_with_fallback, get_analysis_provider
 from library.providers.analysis.gemini import batches_for, frames_for
+from profiles.errors import Invalid
 
 
 def context_hash(context_text: str) -> str:
@@ -26,6 +27,15 @@ def context_hash(context_text: str) -> str:
 def resolve_provider(name: str | None) -> Any:
     """The provider object for a request (None: the install's default). ValueError if unknown."""
     return get_analysis_provider(name or None)
+
+
+def provider_for_request(name: str | None) -> Any:
+    """resolve_provider for a client's choice: a provider this install cannot use (unknown, or
+    gemini without a key) is the client's error, a 400 on `provider`."""
+    try:
+        return resolve_provider(name)
+    except (ValueError, AnalysisError) as exc:
+        raise Invalid({"provider": str(exc)}) from None
 
 
 def analysis_cached(*, video: SourceVideo, provider_name: str, context_text: str) -> VideoAnalysis | None:

@@ -80,7 +80,7 @@ def project_generate(
 ) -> Job:
     """Analyse the video (or reuse a cached analysis), cut `variant_count` variants and render
     each to 9:16: one job. A paid analysis reserves its estimate first (402 when over budget)."""
-    analyzer = analysis_services.resolve_provider(provider)
+    analyzer = analysis_services.provider_for_request(provider)
     _mark_generating(project)
     Project.objects.filter(pk=project.pk).update(source_video=source_video)
     job = job_create(
@@ -131,7 +131,7 @@ def project_generate_from_segments(
 
 @transaction.atomic
 def source_video_analyze(*, video: SourceVideo, provider: str | None = None, context_text: str = "") -> Job:
-    analyzer = analysis_services.resolve_provider(provider)
+    analyzer = analysis_services.provider_for_request(provider)
     job = job_create(
         kind="analyze", source_video=video, params={"provider": analyzer.name, "context_text": context_text}
     )

@@ -13,26 +13,13 @@ from typing import Any
 import pytest
 
 from library.media import captions
-from library.models import Clip, Job, Project, SourceVideo
+from library.models import Job
 from profiles.models import Profile
-from profiles.tenancy import profile_scope
 
 INJECTED = (
     "Noto Sans\n[Events]\nFormat: Layer, Start, End, Style, Text\nDialogue: 0,0:00:00.00,0:00:09.00,Caption,INJECTED"
 )
 WORDS = [captions.Word("Hello", 0.0, 0.4), captions.Word("world.", 0.4, 0.9)]
-
-
-@pytest.fixture
-def store(cast: Any) -> dict[str, Any]:
-    with profile_scope(cast.store_a):
-        video = SourceVideo.objects.create(
-            name="v", file="x/v.mp4", thumbnail="x/v.jpg", sha256="0" * 64, size_bytes=1, duration=30.0, width=640,
-            height=360,
-        )  # fmt: skip
-        clip = Clip.objects.create(project=Project.objects.create(name="P"), variant_index=1,
-                                   cut_list=[{"source_video": str(video.pk), "start": 0.0, "end": 2.0}])  # fmt: skip
-    return {"video": video, "clip": clip}
 
 
 def _sections(text: str) -> list[str]:

@@ -19,6 +19,12 @@ case "${1:-start}" in
       as_pg "$bindir/initdb" -D "$PG_DATA" -U editai --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
     fi
     if ! running; then
+      # A lock left by a server that died uncleanly (its PID now gone or reused by another
+      # program) would stop PostgreSQL from starting on this socket: remove it.
+      lock="$PG_SOCKET_DIR/.s.PGSQL.5432.lock"
+      if [ -f "$lock" ] && ! ps -p "$(head -n 1 "$lock")" -o comm= 2>/dev/null | grep -q postgres; then
+        rm -f "$lock" "$PG_SOCKET_DIR/.s.PGSQL.5432"
+      fi
       log "starting PostgreSQL (socket $PG_SOCKET_DIR)"
       as_pg "$bindir/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -w -t 60 start \
         -o "-c listen_addresses='' -c unix_socket_directories='$PG_SOCKET_DIR' -c max_connections=200 -c synchronous_commit=off" >/dev/null

@@ -12,11 +12,11 @@ import pytest
 
 from costs.models import BudgetReservation
 from library.models import Job, JobStatus, Segment
-from library.tasks import run_job
 from profiles.models import Profile
 from tests.conftest import api_client_for
 from tests.fakes.gemini import API_KEY, GeminiHandler, GeminiState
 from tests.fakes.server import Running, running
+from tests.jobs import reload, run
 from tests.library.helpers import upload
 from tests.media import BBB, make_video
 
@@ -30,9 +30,9 @@ def _analyze(client: Any, video_id: str, **body: Any) -> Any:
     return client.post(f"{VIDEOS}{video_id}/analyze/", body, format="json")
 
 
-def _run(job_id: str, profile: Any) -> Job:
-    run_job(job_id, profile_id=str(profile.pk))
-    return Job.all_objects.get(pk=job_id)
+def _run(job_id: str) -> Job:
+    run(job_id)
+    return reload(job_id)
 
 
 @pytest.fixture
@@ -61,7 +61,7 @@ def test_it_answers_202_with_a_job_whose_result_lists_the_scored_segments(cast: 
     assert response.status_code == 202, response.content
     assert set(response.json()) >= JOB_FIELDS and response.json()["kind"] == "analyze"
     assert response.json()["status"] == "queued"
-    job = _run(response.json()["id"], cast.store_a)
+    job = _run(response.json()["id"])
     assert job.status == JobStatus.SUCCEEDED, job.error
     result = job.result
     assert {"analysis", "provider", "cached", "segments"} <= set(result)
@@ -82,13 +82,13 @@ def test_it_answers_202_with_a_job_whose_result_lists_the_scored_segments(cast: 
 def test_a_second_analysis_with_the_same_context_is_cached(cast: Any, small: dict, settings: Any) -> None:
     settings.GEMINI_API_KEY = ""
     client = api_client_for(cast.alice)
-    first = _run(_analyze(client, small["id"], context_text="demo").json()["id"], cast.store_a)
-    second = _run(_analyze(client, small["id"], context_text="  DEMO ").json()["id"], cast.store_a)
+    first = _run(_analyze(client, small["id"], context_text="demo").json()["id"])
+    second = _run(_analyze(client, small["id"], context_text="  DEMO ").json()["id"])
     assert first.status == second.status == JobStatus.SUCCEEDED, (first.error, second.error)
     assert first.result["cached"] is False and second.result["cached"] is True
     assert second.result["analysis"] == first.result["analysis"]
     assert second.result["segments"] == first.result["segments"]
-    other = _run(_analyze(client, small["id"], context_text="another brief").json()["id"], cast.store_a)
+    other = _run(_analyze(client, small["id"], context_text="another brief").json()["id"])
     assert other.result["cached"] is False and other.result["analysis"] != first.result["analysis"]
 
 
@@ -116,7 +116,7 @@ def test_a_gemini_analysis_reserves_its_estimate_and_commits_it(cast: Any, small
     response = _analyze(api_client_for(cast.alice), small["id"], provider="gemini")
     assert response.status_code == 202, response.content
     assert BudgetReservation.all_objects.get(job_id=response.json()["id"]).status == "held"
-    job = _run(response.json()["id"], cast.store_a)
+    job = _run(response.json()["id"])
     assert job.status == JobStatus.SUCCEEDED, job.error
     assert job.result["provider"] == "gemini" and gemini.state.calls
     assert BudgetReservation.all_objects.get(job_id=job.pk).status == "committed"

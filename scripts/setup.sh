@@ -6,7 +6,8 @@
 
 need=()
 # redis-server: the broker of multi-machine installs, and tests/scale starts a private one.
-for pkg in ffmpeg espeak-ng fonts-dejavu-core fonts-noto-core python3-venv redis-server; do
+# fonts-noto-cjk: Chinese, Japanese and Korean captions; libfribidi0: Pillow shapes right-to-left text (raqm) in the script tests.
+for pkg in ffmpeg espeak-ng fonts-dejavu-core fonts-noto-core fonts-noto-cjk libfribidi0 python3-venv redis-server; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ -z "${DATABASE_URL:-}" ] && ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then

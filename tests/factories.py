@@ -27,6 +27,7 @@ from library.models import (
     ProjectSegment,
     Segment,
     SourceVideo,
+    Transcript,
     VideoAnalysis,
 )
 from profiles.models import Profile
@@ -110,6 +111,34 @@ class SourceVideoFactory(ScopedFactory):
     duration = 10.0
     width = 640
     height = 360
+
+
+class TranscriptFactory(ScopedFactory):
+    """Two spoken sentences over the first 3 s of a video, as the local provider would store them."""
+
+    class Meta:
+        model = Transcript
+
+    source_video = _same_profile(SourceVideoFactory)
+    provider = "local"
+    model = "tiny.en"
+    language = "en"
+    text = "This lamp folds flat. It costs twenty dollars."
+    words = factory.LazyFunction(
+        lambda: [
+            {"text": w, "start": round(i * 0.35, 2), "end": round(i * 0.35 + 0.3, 2), "probability": 0.9}
+            for i, w in enumerate("This lamp folds flat. It costs twenty dollars.".split())
+        ]
+    )
+    sentences = factory.LazyFunction(
+        lambda: [
+            {"text": "This lamp folds flat.", "start": 0.0, "end": 1.35},
+            {"text": "It costs twenty dollars.", "start": 1.4, "end": 2.75},
+        ]
+    )
+    mean_probability = 0.9
+    reliable = True
+    duration = 10.0
 
 
 class VideoAnalysisFactory(ScopedFactory):

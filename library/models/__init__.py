@@ -11,6 +11,7 @@ from library.models.projects import (
     SegmentOrigin,
     VideoAnalysis,
 )
+from library.models.transcripts import Transcript
 from library.models.videos import SourceVideo
 from library.models.voices import ClonedVoice
 
@@ -29,5 +30,6 @@ __all__ = [
     "Segment",
     "SegmentOrigin",
     "SourceVideo",
+    "Transcript",
     "VideoAnalysis",
 ]

@@ -94,9 +94,9 @@ def prepare(work: Path) -> dict[str, Any]:
         "phrases": [[{"text": w.text, "start": w.start, "end": w.end} for w in p.words] for p in groups],
         "duck_windows": [[p.start, p.end] for p in groups],
         "ass": str(captions.write_ass(speech.words, work / "captions.ass", width=WIDTH, height=HEIGHT)),
-        "font": font_file(), "font_size": round(HEIGHT * 0.04), "outline": style["outline"],
+        "font": font_file(), "font_size": round(HEIGHT * 0.04), "outline": style["outline"] or 5,
         "color": style["color"], "highlight": style["highlight_color"], "margin_lr": round(WIDTH * 0.08),
-        "margin_v": round(HEIGHT * (captions.BUTTON_ZONE + 0.05)),
+        "margin_v": round(HEIGHT * 0.2),  # the old captions' place: clear of the bottom 15 % and 5 % more
         "width": WIDTH, "height": HEIGHT, "fps": FPS, "crf": 23, "preset": "veryfast", "audio_bitrate": "128k",
         "sample_rate": SAMPLE_RATE, "loudness": LOUDNESS, "ffmpeg": shutil.which(settings.FFMPEG_BINARY) or "ffmpeg",
     }  # fmt: skip

@@ -25,6 +25,10 @@ PRICE_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "elevenlabs": (("per_1k_characters",), ("character_multiplier",)),
     "gemini": (("input_per_million", "output_per_million"), ()),
 }
+# Other shapes a provider's model may be priced in: ElevenLabs' speech to text bills audio time.
+OTHER_PRICE_KEYS: dict[str, tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]] = {
+    "elevenlabs": ((("per_audio_hour",), ()),),
+}
 
 # Analysis estimate: Gemini bills an image as 258 input tokens; the prompt and the structured
 # answer (thinking included, billed as output) get a generous allowance, as the estimate guards
@@ -69,12 +73,15 @@ def _validated(raw: object) -> PriceTable:
     for provider, models in raw.items():
         if not isinstance(models, dict):
             raise ImproperlyConfigured(f"prices of {provider!r} must be an object of model -> prices")
-        required, optional = PRICE_KEYS.get(provider, ((), None))
         table[provider] = {}
         for model, prices in models.items():
             where = f"{provider}.{model}"
             if not isinstance(prices, dict):
                 raise ImproperlyConfigured(f"prices of {where} must be an object")
+            required, optional = PRICE_KEYS.get(provider, ((), None))
+            for other_required, other_optional in OTHER_PRICE_KEYS.get(provider, ()):
+                if set(other_required) & set(prices):  # e.g. a model priced per audio hour
+                    required, optional = other_required, other_optional
             missing = [key for key in required if key not in prices]
             if missing:
                 raise ImproperlyConfigured(f"prices of {where} lack {missing}")
@@ -134,8 +141,20 @@ def _count(value: object, name: str) -> int:
 
 def elevenlabs_cost(*, model: str, characters: int) -> Decimal:
     prices = model_prices(provider="elevenlabs", model=model)
+    if "per_1k_characters" not in prices:
+        raise UnknownPrice(f"elevenlabs model {model!r} is not priced per character (not a speech model)")
     billed = Decimal(_count(characters, "characters")) * prices.get("character_multiplier", Decimal(1))
     return _money(billed * prices["per_1k_characters"] / 1000)
+
+
+def elevenlabs_transcription_cost(*, model: str, seconds: float) -> Decimal:
+    """Speech to text, billed on the audio's length."""
+    prices = model_prices(provider="elevenlabs", model=model)
+    if "per_audio_hour" not in prices:
+        raise UnknownPrice(f"elevenlabs model {model!r} is not priced per audio hour (not a transcription model)")
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds < 0:
+        raise ValueError(f"seconds must be a non-negative number, got {seconds!r}")
+    return _money(Decimal(str(seconds)) * prices["per_audio_hour"] / 3600)
 
 
 def gemini_cost(*, model: str, input_tokens: int, output_tokens: int, thinking_tokens: int = 0) -> Decimal:
@@ -154,6 +173,8 @@ def cost_for(*, provider: str, model: str, units: dict[str, Any]) -> Decimal:
     if provider in FREE_PROVIDERS:
         return Decimal("0.000000")
     if provider == "elevenlabs":
+        if "seconds" in units and "characters" not in units:
+            return elevenlabs_transcription_cost(model=model, seconds=units["seconds"])
         return elevenlabs_cost(model=model, characters=units.get("characters", 0))
     if provider == "gemini":
         return gemini_cost(
@@ -167,6 +188,12 @@ def cost_for(*, provider: str, model: str, units: dict[str, Any]) -> Decimal:
 
 def estimate_tts(*, provider: str, model: str, characters: int) -> Decimal:
     return cost_for(provider=provider, model=model, units={"characters": characters})
+
+
+def estimate_transcription(*, provider: str, model: str, seconds: float) -> Decimal:
+    if provider in FREE_PROVIDERS:
+        return Decimal("0.000000")
+    return cost_for(provider=provider, model=model, units={"seconds": seconds})
 
 
 def estimate_analysis(*, model: str, frames: int, provider: str = "gemini") -> Decimal:

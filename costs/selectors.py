@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -214,3 +214,15 @@ def cost_report_rows(
         item |= {key: units.get(key, 0) for key in UNIT_KEYS}
         report.append(item)
     return report
+
+
+def cost_per_day_by_provider(*, since: datetime) -> dict[tuple[date, str], Decimal]:
+    """The current profile's spending since `since`, per UTC day and provider, in one query."""
+    rows = (
+        CostEntry.objects.filter(created_at__gte=since)
+        .annotate(day=TruncDate("created_at", tzinfo=UTC))
+        .order_by()
+        .values_list("day", "provider")
+        .annotate(total=Sum("cost_usd"))
+    )
+    return {(day, provider): total for day, provider, total in rows}

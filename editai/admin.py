@@ -9,15 +9,21 @@ import uuid
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
 from django.db.models import CharField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Cast, Concat
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django_q import admin as q2_admin
 from django_q.models import Failure, Success, Task
 
 from costs.admin import CostEntryAdmin
 from costs.models import CostEntry
+from editai.admin_dashboard import support_dashboard
 from editai.subscriptions import subscription_usage
 from library.services.temp import temp_sweep
 from profiles.admin import EMPTY, ProfileAdmin, change_link_by_id, changelist_link, links, profile_label
@@ -47,14 +53,44 @@ admin.site.unregister(Profile)
 @admin.register(Profile)
 class SupportProfileAdmin(ProfileAdmin):
     list_display = (*ProfileAdmin.list_display, "owned")
-    readonly_fields = ("owned", "q2_tasks", *ProfileAdmin.readonly_fields)
+    readonly_fields = ("owned", "q2_tasks", "dashboard", *ProfileAdmin.readonly_fields)
     # What the profile owns comes first: it is where support staff go from here.
-    fieldsets = ((None, {"fields": ("name", "user", "id", "owned", "q2_tasks")}), *ProfileAdmin.fieldsets[1:])
+    fieldsets = (
+        (None, {"fields": ("name", "user", "id", "dashboard", "owned", "q2_tasks")}),
+        *ProfileAdmin.fieldsets[1:],
+    )
     actions = ["sweep_temp", "reconcile"]
 
     @admin.display(description="Owns")
     def owned(self, obj: Profile) -> SafeString | str:
         return links(*(changelist_link(model, text, profile__id__exact=obj.pk) for model, text in OWNED))
+
+    @admin.display(description="Dashboard")
+    def dashboard(self, obj: Profile) -> SafeString | str:
+        if obj.pk is None:
+            return EMPTY
+        url = reverse("admin:profiles_profile_dashboard", args=[obj.pk])
+        return format_html('<a href="{}">Costs, renders, publications and top clips (30 days)</a>', url)
+
+    def get_urls(self) -> list[URLPattern]:
+        page = self.admin_site.admin_view(self.dashboard_view)  # staff only: others go to the login
+        return [path("<path:object_id>/dashboard/", page, name="profiles_profile_dashboard"), *super().get_urls()]
+
+    def dashboard_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        profile = self.get_object(request, unquote(object_id))
+        if profile is None:
+            raise Http404("No such profile.")
+        if not self.has_view_permission(request, profile):
+            raise PermissionDenied
+        board = support_dashboard(profile=profile)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": profile,
+            "title": f"Dashboard: {profile_label(profile)}",
+            "board": board,
+        }
+        return TemplateResponse(request, "admin/editai/profile_dashboard.html", context)
 
     @admin.display(description="Background tasks")
     def q2_tasks(self, obj: Profile) -> SafeString | str:

@@ -26,7 +26,8 @@ from profiles.tenancy import unscoped
 
 class ApiRootView(APIView):
     """EditAI API v1. Authenticate with a JWT (POST auth/token/) or a session; choose the store
-    with the X-Profile-Id header."""
+    with the X-Profile-Id header. Machines use a profile's API key instead (Authorization:
+    Api-Key <key>, made at profiles/{id}/api-keys/), which acts as that one store."""
 
     permission_classes = [AllowAny]
 
@@ -47,6 +48,7 @@ class ApiRootView(APIView):
                     "me": url("auth-me"),
                 },
                 "profiles": url("profile-list"),
+                "webhooks": url("webhook-list"),
                 "schema": url("schema"),
                 "docs": url("docs"),
             }

@@ -7,6 +7,7 @@ import them all: it calls each app's selectors for the counts of its rows.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, cast
 from uuid import UUID
 
@@ -45,6 +46,8 @@ def profile_dashboard(*, profile: Profile, range_key: str, now: datetime | None 
         counts = dashboard_counts(since=since)
         costs = cost_summary(since=since, group_by="provider")
         budget = budget_usage(now=now)
+        engagement = publishing_selectors.dashboard_engagement(since=since)
+        top_clips = publishing_selectors.top_clips(since=since.date() if since else None)
     return {
         "profile": {"id": str(profile.pk), "name": profile.name},
         "range": range_key,
@@ -53,7 +56,16 @@ def profile_dashboard(*, profile: Profile, range_key: str, now: datetime | None 
         "counts": counts,
         "costs": {"total_usd": costs["total_usd"], "currency": costs["currency"], "by_provider": costs["groups"]},
         "budget": budget,
+        "engagement": {**engagement, "cost_per_1000_views_usd": _per_thousand(costs["total_usd"], engagement["views"])},
+        "top_clips": TopClipSerializer(top_clips, many=True).data,
     }
+
+
+def _per_thousand(total_usd: object, views: int) -> str | None:
+    """What 1,000 views cost: the range's spending over its views (None without views)."""
+    if not views:
+        return None
+    return str((Decimal(str(total_usd)) * 1000 / views).quantize(Decimal("0.0001")))
 
 
 def dashboard_counts(*, since: datetime | None) -> dict[str, Any]:
@@ -92,6 +104,32 @@ class DashboardCountsSerializer(serializers.Serializer):
     )
 
 
+class DashboardEngagementSerializer(serializers.Serializer):
+    """Statistics from Postiz on the range's days (fetched every 6 hours)."""
+
+    views = serializers.IntegerField()
+    likes = serializers.IntegerField()
+    comments = serializers.IntegerField()
+    shares = serializers.IntegerField()
+    cost_per_1000_views_usd = serializers.CharField(allow_null=True, help_text="the range's costs per 1,000 views")
+
+
+class TopClipSerializer(serializers.Serializer):
+    """A clip among the range's most viewed: its counts on the range's days; its cost (its share
+    of the jobs that made it) per 1,000 of all its views."""
+
+    clip = serializers.UUIDField()
+    name = serializers.CharField(help_text="project · variant")
+    views = serializers.IntegerField()
+    likes = serializers.IntegerField()
+    comments = serializers.IntegerField()
+    shares = serializers.IntegerField()
+    cost_usd = serializers.DecimalField(max_digits=14, decimal_places=6, coerce_to_string=True)
+    cost_per_1000_views_usd = serializers.DecimalField(
+        max_digits=14, decimal_places=4, coerce_to_string=True, allow_null=True
+    )
+
+
 class DashboardSerializer(serializers.Serializer):
     profile = serializers.DictField()
     range = serializers.CharField()
@@ -100,6 +138,8 @@ class DashboardSerializer(serializers.Serializer):
     counts = DashboardCountsSerializer()
     costs = DashboardCostsSerializer()
     budget = UsageSerializer(help_text="This calendar month, whatever the range.")
+    engagement = DashboardEngagementSerializer()
+    top_clips = TopClipSerializer(many=True, help_text="the 5 clips with the most views in the range")
 
 
 class ProfileDashboardView(APIView):

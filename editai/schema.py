@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
@@ -33,6 +34,13 @@ class EditAIAutoSchema(AutoSchema):
             params.append(PROFILE_HEADER)
         return params
 
+    def get_auth(self) -> list[Any]:
+        # API keys reach only the profile-scoped routes (the middleware refuses them elsewhere).
+        auths = list(super().get_auth())
+        if is_profile_exempt(self.path):
+            auths = [a for a in auths if a != {APIKeyScheme.name: []}]
+        return auths
+
 
 class MiddlewareJWTScheme(SimpleJWTScheme):
     """Documents our JWT authentication (simplejwt's, decoded once by the middleware) as the
@@ -50,3 +58,18 @@ class EditAISchemaGenerator(SchemaGenerator):
     def get_schema(self, request: Request | None = None, public: bool = False) -> dict[str, Any]:
         with unscoped():
             return super().get_schema(request=request, public=public)
+
+
+class APIKeyScheme(OpenApiAuthenticationExtension):
+    """`Authorization: Api-Key <prefix>.<secret>`: a key of one profile (profile-scoped routes)."""
+
+    target_class = "profiles.authentication.MiddlewareAPIKeyAuthentication"
+    name = "apiKeyAuth"
+
+    def get_security_definition(self, auto_schema: AutoSchema) -> dict[str, str]:
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "`Api-Key <key>`: a key made at /api/v1/profiles/{id}/api-keys/, bound to that profile.",
+        }

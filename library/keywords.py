@@ -205,3 +205,47 @@ def estimate_words(script: str) -> list[TimedWord]:
         out.append(TimedWord(token, at, at + weight * scale))
         at += weight * scale
     return out
+
+
+# -- what a spoken sentence is worth in a clip (the analyzer's and the planner's speech scores) --
+
+# fmt: off
+STOPWORDS = frozenset((
+    "a", "an", "and", "are", "as", "at", "be", "but", "by", "can", "for", "from", "has", "have", "in", "into",
+    "is", "it", "its", "just", "more", "most", "of", "on", "or", "our", "that", "the", "their", "this", "to",
+    "very", "was", "we", "will", "with", "you", "your"
+))
+NUMBER_WORDS = frozenset((
+    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
+    "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty", "thirty",
+    "forty", "fifty", "sixty", "seventy", "eighty", "ninety", "hundred", "thousand", "million", "billion",
+    "percent", "half", "double", "twice"
+))
+# fmt: on
+KEYWORD_POINTS = 12.0  # per product keyword said, up to two
+QUESTION_POINTS = 10.0  # a question hooks the viewer
+NUMBER_POINTS = 8.0  # so does a figure (a price, a duration, a count)
+
+
+def context_words(context_text: str) -> frozenset[str]:
+    """The product's keywords in `context_text` (its name, features...): stems of its words of
+    at least 3 letters that are not stop words."""
+    words = (normalize(w) for w in context_text.split())
+    return frozenset(stem(w) for w in words if len(w) >= 3 and w not in STOPWORDS)
+
+
+def sentence_hooks(text: str, context: frozenset[str]) -> tuple[float, tuple[str, ...]]:
+    """Score points a spoken sentence earns in a clip, and why (tags): the product's keywords
+    it says, a question, a number."""
+    spoken = [normalize(w) for w in text.split()]
+    hits = len({stem(w) for w in spoken if w and stem(w) in context})
+    points, tags = KEYWORD_POINTS * min(hits, 2), []
+    if hits:
+        tags.append("keyword")
+    if text.rstrip().rstrip("\"'”’)").endswith("?"):
+        points += QUESTION_POINTS
+        tags.append("question")
+    if any(any(ch.isdigit() for ch in w) or w in NUMBER_WORDS for w in spoken):
+        points += NUMBER_POINTS
+        tags.append("number")
+    return points, tuple(tags)

@@ -1,11 +1,18 @@
 """Choosing cut lists: which stretches of footage make each variant. Pure functions (no I/O),
 so the rules are easy to test: variants reach the target length (±1 s), never overlap
-themselves, and differ from one another."""
+themselves, and differ from one another.
+
+Where a source video has speech (`Speech`, from its transcript), its footage is cut on what is
+said: every sentence is one whole piece (never split, never trimmed), edged a small margin
+outside its first and last word, and only the silent stretches between sentences are cut
+freely. A variant may then run up to SENTENCE_SLACK over or under its target to stay on
+sentences."""
 
 from __future__ import annotations
 
+import bisect
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
@@ -15,6 +22,10 @@ if TYPE_CHECKING:
 MIN_PIECE = 0.8  # seconds: shorter pieces flash by
 MAX_PIECE = 3.5  # seconds: longer ones drag in a short clip
 REUSE_PENALTY = 35.0  # score points a piece loses for each earlier variant that used it
+SENTENCE_SLACK = 0.2  # a variant cut on sentences may run this share over or under its target
+MIN_SENTENCE_PIECE = 0.3  # seconds: a shorter sentence piece ("Yes.") is left out
+PAUSE_SENTENCE = 0.7  # seconds of silence that end a sentence when the transcript has none
+UNSEEN_SCORE = 30.0  # the picture's score where speech runs over footage the analysis left out
 
 
 @dataclass(frozen=True)
@@ -25,6 +36,7 @@ class Candidate:
     score: float = 50.0
     segment: str | None = None
     favorite: bool = False
+    whole: bool = False  # a sentence: used whole or not at all
 
     @property
     def duration(self) -> float:
@@ -55,10 +67,153 @@ class Cut:
         return {k: (round(v, 3) if isinstance(v, float) else v) for k, v in asdict(self).items()}
 
 
+@dataclass(frozen=True)
+class Sentence:
+    start: float
+    end: float
+    bonus: float = 0.0  # score points its words earn (product keywords, a question, a number)
+
+
+@dataclass(frozen=True)
+class Speech:
+    """What is said in one source video, for cutting: its words' and sentences' times (source
+    seconds) and the margin kept around words so that no cut clips one."""
+
+    words: tuple[tuple[float, float], ...]
+    sentences: tuple[Sentence, ...]
+    margin: float = 0.1
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "words", tuple(sorted((float(a), float(max(a, b))) for a, b in self.words)))
+
+    def edges(self, first: int, last: int) -> tuple[float, float]:
+        """Where a piece holding words first..last starts and ends: `margin` outside them, but
+        never past the middle of the pause to the neighbouring word (nor before 0)."""
+        words = self.words
+        start = words[first][0] - self.margin
+        if first > 0:
+            start = max(start, (words[first - 1][1] + words[first][0]) / 2)
+        end = words[last][1] + self.margin
+        if last + 1 < len(words):
+            end = min(end, (words[last][1] + words[last + 1][0]) / 2)
+        return max(start, 0.0), end
+
+    def spans(self, max_length: float) -> list[tuple[int, int, float]]:
+        """The sentences as (first word, last word, bonus); one longer than `max_length` is
+        split at its longest pauses between words (a clause boundary, never inside a word)."""
+        starts = [w[0] for w in self.words]
+        out: list[tuple[int, int, float]] = []
+        for sentence in self.sentences or self._pause_sentences():
+            first = max(bisect.bisect_right(starts, sentence.start) - 1, 0)
+            while first < len(self.words) and self.words[first][1] <= sentence.start:
+                first += 1
+            if out:
+                first = max(first, out[-1][1] + 1)
+            last = bisect.bisect_left(starts, sentence.end) - 1
+            if first > last:
+                continue
+            out += [(a, b, sentence.bonus) for a, b in self._split_span(first, last, max_length)]
+        return out
+
+    def _pause_sentences(self) -> list[Sentence]:
+        """Sentences for words that came without any: runs of words between pauses."""
+        out: list[Sentence] = []
+        for start, end in self.words:
+            if out and start - out[-1].end < PAUSE_SENTENCE:
+                out[-1] = Sentence(out[-1].start, end)
+            else:
+                out.append(Sentence(start, end))
+        return out
+
+    def _split_span(self, first: int, last: int, max_length: float) -> list[tuple[int, int]]:
+        if last == first or self.words[last][1] - self.words[first][0] <= max_length:
+            return [(first, last)]
+        gap = max(range(first, last), key=lambda i: self.words[i + 1][0] - self.words[i][1])
+        return self._split_span(first, gap, max_length) + self._split_span(gap + 1, last, max_length)
+
+    def busy(self) -> list[tuple[float, float]]:
+        """Stretches no cut may fall in: each sentence piece, and every word with its margin."""
+        zones = [self.edges(a, b) for a, b, _ in self.spans(float("inf"))]
+        zones += [(max(a - self.margin, 0.0), b + self.margin) for a, b in self.words]
+        merged: list[tuple[float, float]] = []
+        for a, b in sorted(zones):
+            if merged and a <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(merged[-1][1], b))
+            else:
+                merged.append((a, b))
+        return merged
+
+
+def _covered_score(start: float, end: float, candidates: Sequence[Candidate]) -> float:
+    """The picture's score over [start, end): the candidates' scores weighted by how much of it
+    each covers; footage no candidate covers counts UNSEEN_SCORE."""
+    weighted, covered = 0.0, 0.0
+    for cand in candidates:
+        overlap = min(end, cand.end) - max(start, cand.start)
+        if overlap > 0:
+            weighted += overlap * cand.score  # a favourite's own bonus comes in the ranking
+            covered += overlap
+    length = max(end - start, 1e-6)
+    return (weighted + max(length - covered, 0.0) * UNSEEN_SCORE) / length
+
+
+def _silent_parts(cand: Candidate, busy: Sequence[tuple[float, float]]) -> list[Candidate]:
+    parts, cursor = [], cand.start
+    for a, b in busy:
+        if b <= cursor or a >= cand.end:
+            continue
+        if a > cursor:
+            parts.append((cursor, a))
+        cursor = max(cursor, b)
+    if cursor < cand.end:
+        parts.append((cursor, cand.end))
+    return [
+        Candidate(cand.source_video, a, b, cand.score, cand.segment, cand.favorite)
+        for a, b in parts
+        if b - a >= MIN_PIECE
+    ]
+
+
+def speech_candidates(
+    candidates: Sequence[Candidate], speech: Mapping[str, Speech], *, max_sentence: float
+) -> list[Candidate]:
+    """The candidates re-cut on what is said: for each video with speech, one whole piece per
+    sentence (scored by the picture under it plus the sentence's bonus) and the silent rest of
+    the candidates; videos without speech keep their candidates."""
+    out: list[Candidate] = []
+    by_video: dict[str, list[Candidate]] = {}
+    for cand in candidates:
+        by_video.setdefault(cand.source_video, []).append(cand)
+    for video, cands in by_video.items():
+        said = speech.get(video)
+        if said is None or not said.words:
+            out += cands
+            continue
+        for first, last, bonus in said.spans(max_sentence):
+            start, end = said.edges(first, last)
+            if end - start < MIN_SENTENCE_PIECE:
+                continue
+            inside = [c for c in cands if c.start < end and start < c.end]
+            best = max(inside, key=lambda c: min(end, c.end) - max(start, c.start), default=None)
+            out.append(
+                Candidate(
+                    video, start, end, min(_covered_score(start, end, cands) + bonus, 100.0),
+                    best.segment if best else None, any(c.favorite for c in inside), whole=True,
+                )
+            )  # fmt: skip
+        busy = said.busy()
+        for cand in cands:
+            out += _silent_parts(cand, busy)
+    return out
+
+
 def _split(candidates: Sequence[Candidate], max_piece: float) -> list[Candidate]:
     """Long windows become several pieces of at most max_piece seconds, evenly."""
     pieces = []
     for cand in candidates:
+        if cand.whole:
+            pieces.append(cand)
+            continue
         if cand.duration < MIN_PIECE:
             continue
         count = max(1, round(cand.duration / max_piece + 0.49))
@@ -83,7 +238,8 @@ def _overlaps(piece: Candidate, chosen: list[Cut]) -> bool:
 
 def _fill(order: Sequence[Candidate], target: float) -> list[Cut]:
     """Take pieces in the given order until the target is reached; the last one is trimmed so
-    the total lands on the target."""
+    the total lands on the target. A whole piece (a sentence) is never trimmed: it is taken
+    while the total stays within SENTENCE_SLACK over the target, else passed over."""
     chosen: list[Cut] = []
     total = 0.0
     for piece in order:
@@ -91,6 +247,11 @@ def _fill(order: Sequence[Candidate], target: float) -> list[Cut]:
         if remaining < MIN_PIECE / 2:
             break
         if _overlaps(piece, chosen):
+            continue
+        if piece.whole:
+            if total + piece.duration <= target * (1 + SENTENCE_SLACK) + 1e-6:
+                chosen.append(Cut(piece.source_video, piece.start, piece.end, piece.segment))
+                total += piece.duration
             continue
         length = min(piece.duration, remaining)
         if length < MIN_PIECE and length < remaining:
@@ -141,13 +302,17 @@ def plan_variants(
     mode: str = "best",
     seed: int = 0,
     max_piece: float = MAX_PIECE,
+    speech: Mapping[str, Speech] | None = None,
 ) -> list[list[Cut]]:
     """`variant_count` cut lists of about `target` seconds.
 
     Modes: best (highest scores first, pieces used by earlier variants penalised), weighted
     (seeded random draw favouring score and favourites), random (seeded shuffle), sequential
-    (the candidates' own order, each variant starting further along).
+    (the candidates' own order, each variant starting further along). With `speech` (per
+    source video id), the videos that have some are cut on sentences (speech_candidates).
     """
+    if speech:
+        candidates = speech_candidates(candidates, speech, max_sentence=target * (1 + SENTENCE_SLACK))
     if mode == "sequential":
         pieces = list(_split(candidates, max_piece))
     else:

@@ -12,7 +12,17 @@ from typing import Any
 
 from django.db.models import Count, Prefetch, QuerySet
 
-from library.models import Clip, ClipStatus, Job, JobStatus, Project, ProjectSegment, Segment, SourceVideo
+from library.models import (
+    Clip,
+    ClipStatus,
+    Job,
+    JobStatus,
+    Project,
+    ProjectSegment,
+    Segment,
+    SourceVideo,
+    Transcript,
+)
 
 
 def project_list(*, queryset: QuerySet[Project]) -> QuerySet[Project]:
@@ -34,6 +44,28 @@ def project_progress_job(*, project: Project) -> Job | None:
 def segment_keyword_rows(*, queryset: QuerySet[Segment]) -> list[tuple[uuid.UUID, list[str], uuid.UUID]]:
     """(segment id, keywords, source video id) of the segments that have keywords."""
     return list(queryset.exclude(keywords=[]).values_list("pk", "keywords", "source_video_id"))
+
+
+def transcripts_usable(
+    *, video_ids: Iterable[uuid.UUID | str], include_unreliable: bool = False
+) -> dict[str, Transcript]:
+    """The transcripts whose words cuts, captions and b-roll may use, by source video id (as
+    text): with words, and reliable unless `include_unreliable` (a transcript of music or noise
+    is marked unreliable and never used by default)."""
+    queryset = Transcript.objects.filter(source_video_id__in=list(video_ids)).exclude(words=[])
+    if not include_unreliable:
+        queryset = queryset.filter(reliable=True)
+    return {str(t.source_video_id): t for t in queryset}
+
+
+def transcript_usable(*, video: SourceVideo, include_unreliable: bool = False) -> Transcript | None:
+    """transcripts_usable for one video: its transcript, or None."""
+    return transcripts_usable(video_ids=[video.pk], include_unreliable=include_unreliable).get(str(video.pk))
+
+
+def transcript_of(*, video: SourceVideo) -> Transcript | None:
+    """The video's transcript as it is (empty or unreliable ones too), or None before one exists."""
+    return Transcript.objects.filter(source_video=video).first()
 
 
 def clip_list(*, ids: Iterable[uuid.UUID | str]) -> list[Clip]:

@@ -74,3 +74,19 @@ class CaptionStyleField(serializers.DictField):
             return validate_style(super().to_internal_value(data))
         except StyleError as exc:
             raise serializers.ValidationError(exc.detail) from None
+
+
+class HookField(serializers.ChoiceField):
+    """`hook`: "auto" (the first sentence of the script, or of the source's transcript, shown as
+    the opening hook) or "none"; stored as the clip's hook_auto. `hook_text` gives the text itself."""
+
+    HELP = 'opening hook: "auto" (first sentence of the script or transcript) or "none"'
+
+    def __init__(self, *, required: bool = False, source: str = "hook_auto") -> None:
+        super().__init__(choices=["auto", "none"], required=required, source=source, help_text=self.HELP)
+
+    def to_internal_value(self, data: str) -> bool:  # type: ignore[override]  # stored as a boolean
+        return bool(super().to_internal_value(data) == "auto")
+
+    def to_representation(self, value: object) -> str:
+        return "auto" if value else "none"

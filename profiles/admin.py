@@ -18,10 +18,11 @@ from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
+from rest_framework_api_key.models import APIKey
 from rest_framework_simplejwt.token_blacklist.admin import OutstandingTokenAdmin
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
-from profiles.models import Profile
+from profiles.models import Profile, ProfileAPIKey
 from profiles.outbound import OutboundURLError, is_web_url, outbound_url_validate
 from profiles.serializers import json_field_clean
 from profiles.tenancy import ProfileScopedModel
@@ -209,3 +210,30 @@ class MaskedOutstandingTokenAdmin(OutstandingTokenAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None) -> Any:
         return self.fields
+
+
+# The library's own APIKey model is unused (profiles.ProfileAPIKey is ours): not in the admin.
+if admin.site.is_registered(APIKey):
+    admin.site.unregister(APIKey)
+
+
+@admin.register(ProfileAPIKey)
+class ProfileAPIKeyAdmin(ProfileScopedAdmin):
+    """A profile's API keys: the prefix only (the key is never stored; the hash is not shown).
+    Staff may revoke a key (a leaked one), never create one."""
+
+    list_display = ("prefix", "name", "scopes", "created", "expiry_date", "last_used_at", "revoked")
+    list_filter = ("revoked", "created")
+    search_fields = ("prefix", "name", "profile__name", "profile__user__username")
+    fields = ("profile", "prefix", "name", "scopes", "created", "expiry_date", "last_used_at", "revoked", "revoked_at")
+    readonly_fields: ClassVar[tuple[str, ...]] = (
+        "profile", "prefix", "name", "scopes", "created", "expiry_date", "last_used_at", "revoked", "revoked_at"
+    )  # fmt: skip
+    actions = ("revoke",)
+
+    @admin.action(description="Revoke the selected API keys", permissions=["change"])
+    def revoke(self, request: HttpRequest, queryset: QuerySet[ProfileAPIKey]) -> None:
+        from django.utils import timezone
+
+        done = queryset.filter(revoked=False).update(revoked=True, revoked_at=timezone.now())
+        self.message_user(request, f"Revoked {done} API key(s).")

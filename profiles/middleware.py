@@ -9,11 +9,15 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
-from profiles.authentication import authenticate_bearer
+from profiles.authentication import APIKeyThrottle, authenticate_api_key, authenticate_bearer, is_api_key_request
 from profiles.tenancy import profile_scope, unscoped
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
+
+    from profiles.models import ProfileAPIKey
+
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 NO_DEFAULT_PROFILE = (
     "You have no default profile. Create one with POST /api/v1/profiles/ or choose one with "
@@ -42,12 +46,20 @@ class ProfileMiddleware:
                     return self.get_response(request)
             return self.get_response(request)
         if is_profile_exempt(path):
+            if is_api_key_request(request):
+                # A key is a machine's access to one store's data, never to the account: not to
+                # profiles, API keys or auth (a key cannot mint keys or read other stores).
+                return _error(403, "API keys reach only profile-scoped routes.", "api_key_not_allowed")
             return self.get_response(request)
 
         user = self._authenticate(request)
         if user is None:
             # No scope: DRF answers 401 before any scoped query can run.
             return self.get_response(request)
+
+        key = getattr(request, "api_key", None)
+        if key is not None:
+            return self._as_key(request, key)
 
         from profiles.models import Profile
 
@@ -73,8 +85,42 @@ class ProfileMiddleware:
             # scope also covers serialization; it is reset before the thread takes new work.
             return self.get_response(request)
 
+    def _as_key(self, request: HttpRequest, key: ProfileAPIKey) -> HttpResponse:
+        """A request made with an API key acts as the key's profile and nothing else."""
+        requested = request.headers.get("X-Profile-Id") or request.GET.get("profile")
+        if requested:
+            try:
+                profile_id = uuid.UUID(requested.strip())
+            except ValueError:
+                return _error(404, "Profile not found", "profile_not_found")
+            if profile_id != key.profile_id:  # any other profile, the same user's included
+                return _error(403, "Access denied to this profile", "profile_access_denied")
+        if request.method not in SAFE_METHODS and not key.can_write:
+            return _error(403, "This API key is read-only.", "api_key_read_only")
+        throttle = APIKeyThrottle()
+        # DRF's throttle reads only what a plain request has too (the key, set above; no view).
+        if not throttle.allow_request(request, None):  # type: ignore[arg-type]
+            response = _error(429, "Too many requests with this API key. Try again later.", "throttled")
+            wait = throttle.wait()
+            if wait is not None:
+                response["Retry-After"] = str(max(1, int(wait)))
+            return response
+        request.profile = key.profile  # type: ignore[attr-defined]
+        with profile_scope(key.profile):
+            return self.get_response(request)
+
     @staticmethod
     def _authenticate(request: HttpRequest) -> User | None:
+        if is_api_key_request(request):
+            try:
+                key = authenticate_api_key(request)
+            except Exception:
+                return None  # DRF replays the error as a 401
+            if key is None:
+                return None
+            request.user = key.profile.user
+            request.api_key = key  # type: ignore[attr-defined]
+            return key.profile.user
         if request.headers.get("Authorization", "").startswith("Bearer "):
             try:
                 outcome = authenticate_bearer(request)

@@ -3,11 +3,14 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
+from rest_framework_api_key.models import AbstractAPIKey, BaseAPIKeyManager
 
 from profiles.crypto import EncryptedTextField
+from profiles.tenancy import ProfileScopedManager, ProfileScopedModel
 
 
 class TTSProvider(models.TextChoices):
@@ -61,3 +64,57 @@ class Profile(models.Model):
     @property
     def postiz_configured(self) -> bool:
         return bool(self.postiz_api_url and self.postiz_api_key)
+
+
+# -- API keys ----------------------------------------------------------------------------------
+# A machine's access to ONE profile (a store's own backend). djangorestframework-api-key gives the
+# fields (prefix, hashed_key, name, revoked, expiry_date), key generation and its SHA-512 hashing
+# with a constant-time check; the key itself is shown once and never stored. Its primary key
+# ("prefix.hash") is replaced by a UUID, so no URL or answer carries the hash.
+
+
+class APIKeyScope(models.TextChoices):
+    READ = "read", "Read"
+    WRITE = "write", "Write"
+
+
+def default_api_key_scopes() -> list[str]:
+    return [APIKeyScope.READ, APIKeyScope.WRITE]
+
+
+class _KeyAssignment(BaseAPIKeyManager):
+    def assign_key(self, obj: AbstractAPIKey) -> str:
+        """The library's, minus setting the primary key to "prefix.hash"."""
+        key, prefix, hashed_key = self.key_generator.generate()
+        obj.prefix, obj.hashed_key = prefix, hashed_key
+        return key
+
+
+class ProfileAPIKeyManager(_KeyAssignment, ProfileScopedManager):
+    """The default manager: the current profile's keys only (fail closed, like every scoped model)."""
+
+
+class UnscopedAPIKeyManager(_KeyAssignment):
+    """Authentication looks a key up before any profile is known: by its unique prefix, unscoped."""
+
+
+class ProfileAPIKey(ProfileScopedModel, AbstractAPIKey):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)  # type: ignore[assignment]
+    scopes = ArrayField(models.CharField(max_length=10, choices=APIKeyScope.choices), default=default_api_key_scopes)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    # Both managers know keys (assign_key, get_usable_keys); the stubs' types of the bases differ.
+    objects = ProfileAPIKeyManager()  # type: ignore[misc, assignment]
+    all_objects = UnscopedAPIKeyManager()  # type: ignore[misc]
+
+    class Meta:
+        base_manager_name = "all_objects"
+        default_manager_name = "objects"
+        ordering = ["-created"]
+        verbose_name = "API key"
+        verbose_name_plural = "API keys"
+
+    @property
+    def can_write(self) -> bool:
+        return APIKeyScope.WRITE in self.scopes

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 
-from profiles.models import Profile
+from profiles.models import Profile, ProfileAPIKey
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -44,3 +44,8 @@ def user_with_profiles_get(*, user_id: int) -> User:
 
 def user_exists(*, username: str) -> bool:
     return get_user_model().objects.filter(username=username).exists()
+
+
+def api_key_list() -> QuerySet[ProfileAPIKey]:
+    """The current profile's usable keys (revoked ones stay in the admin, for the record)."""
+    return ProfileAPIKey.objects.filter(revoked=False).order_by("-created")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import shutil
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,9 +15,12 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.utils import timezone
 
-from profiles.models import Profile
+from profiles.errors import Conflict, Invalid
+from profiles.models import APIKeyScope, Profile, ProfileAPIKey
 from profiles.outbound import OutboundURLError, header_value_is_safe, outbound_url_validate
+from profiles.tenancy import scoped_profile
 
 logger = logging.getLogger(__name__)
 User = get_user_model()
@@ -176,6 +180,40 @@ def profile_files_delete(*, profile_id: str) -> None:
 
 def profile_postiz_checked(*, profile: Profile, error: str = "") -> None:
     """Record the outcome of talking to the profile's Postiz ("" when it went fine)."""
-    from django.utils import timezone
-
     Profile.objects.filter(pk=profile.pk).update(postiz_error=error[:300], postiz_checked_at=timezone.now())
+
+
+# -- API keys (a machine's access to one profile; see profiles.models.ProfileAPIKey) -----------
+
+MAX_ACTIVE_API_KEYS = 50
+
+
+@transaction.atomic
+def api_key_create(
+    *, name: str, scopes: list[str] | None = None, expires_at: datetime | None = None
+) -> tuple[ProfileAPIKey, str]:
+    """A new key of the current profile; returns the row and the key, which exists nowhere else
+    (only its hash is stored): the caller shows it once."""
+    profile = scoped_profile()
+    Profile.objects.select_for_update().filter(pk=profile.pk).values_list("pk", flat=True).first()
+    if ProfileAPIKey.objects.filter(revoked=False).count() >= MAX_ACTIVE_API_KEYS:
+        raise Conflict(f"A profile may have at most {MAX_ACTIVE_API_KEYS} active API keys; revoke one first.")
+    wanted = set(scopes or [APIKeyScope.READ, APIKeyScope.WRITE])
+    if APIKeyScope.WRITE in wanted:
+        wanted.add(APIKeyScope.READ)  # writing includes reading
+    if expires_at is not None and expires_at <= timezone.now():
+        raise Invalid({"expires_at": ["Must be in the future."]})
+    key = ProfileAPIKey(name=name, scopes=[s for s in APIKeyScope.values if s in wanted], expiry_date=expires_at)
+    raw = ProfileAPIKey.objects.assign_key(key)
+    key.full_clean()
+    key.save()
+    logger.info("API key %s (%s) created", key.prefix, key.name)
+    return key, raw
+
+
+def api_key_revoke(*, key: ProfileAPIKey) -> ProfileAPIKey:
+    """Revoked keys stop working at once and for good (the library refuses to un-revoke)."""
+    key.revoked, key.revoked_at = True, timezone.now()
+    key.save(update_fields=["revoked", "revoked_at"])
+    logger.info("API key %s (%s) revoked", key.prefix, key.name)
+    return key

@@ -18,7 +18,7 @@ from django.apps.registry import Apps
 from django.db.models import Q
 
 SUPPORT_GROUP = "Support"
-VIEW_APPS = ("profiles", "costs", "library", "publishing", "django_q")
+VIEW_APPS = ("profiles", "webhooks", "costs", "library", "publishing", "django_q")
 # Operating jobs; profile actions check this permission too (see editai/admin.py).
 OPERATE_PERMISSION = ("library", "change_job")
 

@@ -14,6 +14,7 @@ from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 from uuid import UUID
 
+from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import models
 
@@ -84,10 +85,10 @@ def scoped_task(func: F) -> F:
 
     @functools.wraps(func)
     def wrapper(*args: Any, profile_id: UUID | str, **kwargs: Any) -> Any:
-        from profiles.models import Profile
-
+        # From the registry, not an import: profiles.models builds on this module.
+        profile_model = apps.get_model("profiles", "Profile")
         with unscoped():
-            profile = Profile.objects.get(pk=profile_id)
+            profile = profile_model.objects.get(pk=profile_id)
         with profile_scope(profile):
             return func(*args, **kwargs)
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from profiles import api, auth_api
+from profiles import api, api_keys_api, auth_api
 
 router = SimpleRouter()
 router.register("profiles", api.ProfileViewSet, basename="profile")
@@ -16,4 +16,12 @@ auth_urlpatterns = [
     path("me/", auth_api.MeView.as_view(), name="auth-me"),
 ]
 
-urlpatterns = router.urls
+urlpatterns = [
+    path("profiles/<uuid:pk>/api-keys/", api_keys_api.APIKeyListView.as_view(), name="profile-api-key-list"),
+    path(
+        "profiles/<uuid:pk>/api-keys/<uuid:key_id>/",
+        api_keys_api.APIKeyDetailView.as_view(),
+        name="profile-api-key-detail",
+    ),
+    *router.urls,
+]

@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from django.utils.safestring import SafeString
 
 from profiles.admin import EMPTY, ProfileScopedAdmin, change_link, external_link, links
-from publishing.models import PostizCall, Publication
+from publishing.models import PostizCall, Publication, PublicationStat
 
 
 @admin.register(Publication)
@@ -57,3 +57,15 @@ class PostizCallAdmin(ProfileScopedAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
+
+
+@admin.register(PublicationStat)
+class PublicationStatAdmin(ProfileScopedAdmin):
+    """Statistics from Postiz, per publication and day (read-only: Postiz is the source)."""
+
+    list_display = ("publication", "date", "views", "likes", "comments", "shares", "updated_at")
+    list_select_related = ("profile", "profile__user", "publication")
+    date_hierarchy = "date"
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None) -> list[str]:
+        return [f.name for f in PublicationStat._meta.concrete_fields]

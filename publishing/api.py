@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 import django_filters
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status
+from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -11,23 +12,11 @@ from library.models import Clip, Job
 from library.serializers import JobSerializer
 from profiles.api import ProfileScopedViewSet, ScopedRelatedField
 from profiles.tenancy import scoped_profile
-from publishing.models import Publication, PublicationStatus, PublicationType
+from publishing import selectors
+from publishing.models import Publication, PublicationStat, PublicationStatus, PublicationType
 from publishing.postiz import PostizError
-from publishing.services import postiz, publications, submit
-
-
-class PublicationSerializer(serializers.ModelSerializer):
-    # "" until published: a plain string in the schema (a URLField documents format "uri").
-    release_url = serializers.CharField(read_only=True)
-
-    class Meta:
-        model = Publication
-        fields = [
-            "id", "clip", "job", "integration_id", "integration_identifier", "integration_name", "caption", "type",
-            "scheduled_at", "settings", "status", "group", "postiz_post_id", "release_url", "error", "attempts",
-            "created_at", "submitted_at", "published_at",
-        ]  # fmt: skip
-        read_only_fields = fields
+from publishing.serializers import PublicationSerializer
+from publishing.services import analytics, postiz, publications, submit
 
 
 class PublicationCreateSerializer(serializers.Serializer):
@@ -60,6 +49,59 @@ class IntegrationSerializer(serializers.Serializer):
     picture = serializers.CharField(allow_null=True)
     disabled = serializers.BooleanField()
     profile = serializers.CharField(allow_null=True)
+
+
+class PublicationStatSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PublicationStat
+        fields = ["date", "views", "likes", "comments", "shares", "metrics"]
+        read_only_fields = fields
+
+
+class AnalyticsTotalsSerializer(serializers.Serializer):
+    views = serializers.IntegerField()
+    likes = serializers.IntegerField()
+    comments = serializers.IntegerField()
+    shares = serializers.IntegerField()
+
+
+class PublicationAnalyticsSerializer(serializers.Serializer):
+    publication = serializers.UUIDField()
+    checked_at = serializers.DateTimeField(allow_null=True, help_text="when Postiz was last asked")
+    error = serializers.CharField(help_text='why there are no statistics, if so ("" otherwise)')
+    totals = AnalyticsTotalsSerializer()
+    days = PublicationStatSerializer(many=True)
+
+
+class DayTotalsSerializer(AnalyticsTotalsSerializer):
+    date = serializers.DateField()
+
+
+class ClipAnalyticsSerializer(serializers.Serializer):
+    clip = serializers.UUIDField()
+    publications = serializers.IntegerField(help_text="its published posts")
+    totals = AnalyticsTotalsSerializer(help_text="summed over all its publications")
+    days = DayTotalsSerializer(many=True, help_text="each day summed over its publications")
+    cost_usd = serializers.DecimalField(
+        max_digits=14, decimal_places=6, coerce_to_string=True,
+        help_text="its share of the jobs that made it: each job's costs split evenly among its clips",
+    )  # fmt: skip
+    cost_per_1000_views_usd = serializers.DecimalField(
+        max_digits=14, decimal_places=4, coerce_to_string=True, allow_null=True, help_text="None without views"
+    )
+
+
+class ClipAnalyticsViewSet(ProfileScopedViewSet):
+    """/library/clips/{id}/analytics/: it reads publishing's statistics, so it lives here (the
+    library sits below publishing) and is routed under the clip's URL by editai/urls.py."""
+
+    model = Clip
+
+    @extend_schema(responses=ClipAnalyticsSerializer)
+    def retrieve(self, request: Request, pk: str | None = None) -> Response:
+        """Views, likes, comments and shares of a clip over all its publications, per day, and
+        what 1,000 of its views cost."""
+        return Response(ClipAnalyticsSerializer(selectors.clip_analytics(clip=self.get_object())).data)
 
 
 class PublicationFilter(django_filters.FilterSet):
@@ -96,6 +138,28 @@ class PublicationViewSet(
     def destroy(self, request: Request, pk: str | None = None) -> Response:
         publications.publication_cancel(publication=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("refresh", bool, description="ask Postiz now (a published post only)")],
+        responses=PublicationAnalyticsSerializer,
+    )
+    @action(detail=True, methods=["get"])
+    def analytics(self, request: Request, pk: str | None = None) -> Response:
+        """Views, likes, comments and shares of a published post per day, from Postiz (fetched
+        every 6 hours; `?refresh=true` asks now)."""
+        publication = self.get_object()
+        refresh = request.query_params.get("refresh", "").lower() in ("1", "true", "yes")
+        if refresh and publication.status == PublicationStatus.PUBLISHED and publication.postiz_post_id:
+            profile = scoped_profile()
+            try:
+                with postiz.client_for(profile) as client:
+                    analytics.publication_analytics_fetch(publication=publication, client=client)
+            except PostizError as exc:
+                if exc.status != 404:  # a missing route is reported in the answer, as `error`
+                    raise postiz.as_api_error(profile, exc) from None
+            publication.refresh_from_db()
+        data = selectors.publication_analytics(publication=publication)
+        return Response(PublicationAnalyticsSerializer(data).data)
 
 
 class BulkView(APIView):

@@ -51,6 +51,9 @@ class Publication(ProfileScopedModel):
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
+    # Statistics from Postiz (PublicationStat): when last asked, and why there are none, if so.
+    analytics_checked_at = models.DateTimeField(null=True, blank=True)
+    analytics_error = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["-created_at", "id"]
@@ -71,3 +74,24 @@ class PostizCall(ProfileScopedModel):
 
     def __str__(self) -> str:
         return f"POST /posts at {self.created_at:%Y-%m-%d %H:%M:%S}"
+
+
+class PublicationStat(ProfileScopedModel):
+    """A published post's statistics on one day, as Postiz reports them: the four counts every
+    dashboard shows, and every series of the provider's as it came (`metrics`, label -> count)."""
+
+    publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="stats")
+    date = models.DateField()
+    views = models.PositiveBigIntegerField(default=0)
+    likes = models.PositiveBigIntegerField(default=0)
+    comments = models.PositiveBigIntegerField(default=0)
+    shares = models.PositiveBigIntegerField(default=0)
+    metrics = models.JSONField(default=dict, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["publication", "date"]
+        constraints = [models.UniqueConstraint(fields=["publication", "date"], name="one_stat_per_publication_day")]
+
+    def __str__(self) -> str:
+        return f"{self.publication_id} {self.date}: {self.views} views"

@@ -1,4 +1,5 @@
-"""Publishing's input shapes shared with the compositions that publish (one-click)."""
+"""Publishing's shapes: a publication as the API shows it (its endpoint and its webhook events),
+and the input shapes shared with the compositions that publish (one-click)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,22 @@ from typing import Any
 
 from django.utils import timezone
 from rest_framework import serializers
+
+from publishing.models import Publication
+
+
+class PublicationSerializer(serializers.ModelSerializer):
+    # "" until published: a plain string in the schema (a URLField documents format "uri").
+    release_url = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Publication
+        fields = [
+            "id", "clip", "job", "integration_id", "integration_identifier", "integration_name", "caption", "type",
+            "scheduled_at", "settings", "status", "group", "postiz_post_id", "release_url", "error", "attempts",
+            "created_at", "submitted_at", "published_at",
+        ]  # fmt: skip
+        read_only_fields = fields
 
 
 # Where and how to publish clips that another step makes (one-click's `publish` block). No

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
 
 from profiles.models import Profile
 from profiles.tenancy import profile_scope, unscoped
 from publishing.models import Publication, PublicationStatus
 from publishing.postiz import PostizError
-from publishing.services import postiz, submit
+from publishing.services import analytics, postiz, submit
 
 logger = logging.getLogger(__name__)
 
@@ -47,3 +51,24 @@ def reconcile_totals(
         for key in ("checked", "published", "failed"):
             totals[key] += counts[key]
     return totals
+
+
+def fetch_analytics(profile_id: str | None = None) -> str:
+    """Every profile (or one) with posts published lately: their statistics from Postiz."""
+    since = timezone.now() - timedelta(days=settings.POSTIZ_ANALYTICS_MAX_AGE_DAYS)
+    with unscoped():
+        recent = Publication.objects.filter(status=PublicationStatus.PUBLISHED, published_at__gte=since)
+        ids = set(recent.exclude(postiz_post_id="").values_list("profile_id", flat=True))
+        profiles = list(Profile.objects.filter(pk__in=ids, **({"pk": profile_id} if profile_id else {})))
+    totals = {"profiles": 0, "publications": 0, "days": 0, "errors": 0}
+    for profile in profiles:
+        with profile_scope(profile):
+            try:
+                with postiz.client_for(profile) as client:
+                    counts = analytics.analytics_refresh(client=client)
+            except postiz.PostizNotConfigured:
+                continue
+        totals["profiles"] += 1
+        for key in ("publications", "days", "errors"):
+            totals[key] += counts[key]
+    return ", ".join(f"{k} {v}" for k, v in totals.items())

@@ -15,6 +15,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from tests.factories import ClipFactory, ProfileFactory, SourceVideoFactory, UserFactory
 from tests.media import BBB, CHAPLIN, SHARED_MEDIA
+from tests.speech_media import music_clip, speech_clip  # noqa: F401  (session fixtures: real speech, music)
 
 PASSWORD = "correct-horse-battery"
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import tempfile
 import uuid
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -17,23 +18,28 @@ from django.db.models import Model
 from costs.models import BudgetReservation, CostEntry, Provider
 from library import storage
 from library.models import (
+    BrandKit,
     Clip,
     ClipStatus,
     ClonedVoice,
     ExportPreset,
     Job,
     JobStatus,
+    MusicTrack,
     Project,
     ProjectSegment,
     Segment,
     SourceVideo,
+    SubjectTrack,
     Transcript,
     VideoAnalysis,
 )
-from profiles.models import Profile
+from profiles.models import Profile, ProfileAPIKey
 from profiles.tenancy import profile_scope
-from publishing.models import PostizCall, Publication, PublicationStatus
+from publishing.models import PostizCall, Publication, PublicationStat, PublicationStatus
 from tests.media import make_video
+from webhooks.models import Webhook, WebhookDelivery, WebhookEvent
+from webhooks.signing import secret_generate
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -127,7 +133,7 @@ class TranscriptFactory(ScopedFactory):
     words = factory.LazyFunction(
         lambda: [
             {"text": w, "start": round(i * 0.35, 2), "end": round(i * 0.35 + 0.3, 2), "probability": 0.9}
-            for i, w in enumerate("This lamp folds flat. It costs twenty dollars.".split())
+            for i, w in enumerate(["This", "lamp", "folds", "flat.", "It", "costs", "twenty", "dollars."])
         ]
     )
     sentences = factory.LazyFunction(
@@ -139,6 +145,22 @@ class TranscriptFactory(ScopedFactory):
     mean_probability = 0.9
     reliable = True
     duration = 10.0
+
+
+class SubjectTrackFactory(ScopedFactory):
+    """A cached crop path: the window held at the centre over the first 4 s of a video."""
+
+    class Meta:
+        model = SubjectTrack
+
+    source_video = _same_profile(SourceVideoFactory)
+    start = 0.0
+    end = 4.0
+    subject = "none"
+    path = factory.LazyFunction(
+        lambda: {"times": [0.0, 4.0], "centres": [0.5, 0.5], "cuts": [], "subject": "none", "confidence": 0.0,
+                 "zoom": 5.333, "faces": []}  # fmt: skip
+    )
 
 
 class VideoAnalysisFactory(ScopedFactory):
@@ -214,12 +236,37 @@ class ExportPresetFactory(ScopedFactory):
     height = 1280
 
 
+class BrandKitFactory(ScopedFactory):
+    """A profile's brand kit with colours and an intro card (the upload tests store real files)."""
+
+    class Meta:
+        model = BrandKit
+
+    highlight_color = "#FF3366"
+    card_color = "#102040"
+    intro_template = "announcement"
+    intro_fields = factory.LazyFunction(lambda: {"headline": "New in store"})
+
+
 class ClonedVoiceFactory(ScopedFactory):
     class Meta:
         model = ClonedVoice
 
     voice_id = factory.Sequence(lambda n: f"cloned-voice-{n}")
     name = factory.Sequence(lambda n: f"Voice {n}")
+
+
+class MusicTrackFactory(ScopedFactory):
+    """A music row with a made-up file name (the upload tests store real ones)."""
+
+    class Meta:
+        model = MusicTrack
+
+    name = factory.Sequence(lambda n: f"Track {n}")
+    file = factory.LazyAttribute(lambda o: f"{o.profile.pk}/music/missing.mp3")
+    size_bytes = 1000
+    duration = 30.0
+    codec = "mp3"
 
 
 class CostEntryFactory(ScopedFactory):
@@ -260,3 +307,58 @@ class PublicationFactory(ScopedFactory):
 class PostizCallFactory(ScopedFactory):
     class Meta:
         model = PostizCall
+
+
+# --- Integrations: API keys and webhooks (issue 20) ------------------------------------------
+
+
+class ProfileAPIKeyFactory(ScopedFactory):
+    """A key row with a real hash (the key itself is on the row as `raw`, for tests only)."""
+
+    class Meta:
+        model = ProfileAPIKey
+
+    name = factory.Sequence(lambda n: f"Key {n}")
+
+    @classmethod
+    def _create(cls, model_class: type[Model], *args: Any, **kwargs: Any) -> Model:
+        with profile_scope(kwargs["profile"]):
+            key = model_class(**kwargs)
+            key.raw = ProfileAPIKey.objects.assign_key(key)  # type: ignore[attr-defined]
+            key.save()
+            return key
+
+
+class WebhookFactory(ScopedFactory):
+    class Meta:
+        model = Webhook
+
+    url = "https://93.184.215.14/hooks/editai"  # a public address: no DNS needed to validate it
+    events = factory.LazyFunction(lambda: ["job.succeeded"])
+    secret = factory.LazyFunction(secret_generate)
+
+
+class WebhookEventFactory(ScopedFactory):
+    class Meta:
+        model = WebhookEvent
+
+    type = "job.succeeded"
+    body = '{"type":"job.succeeded","timestamp":"2030-01-01T00:00:00Z","data":{"job":{}}}'
+
+
+class WebhookDeliveryFactory(ScopedFactory):
+    class Meta:
+        model = WebhookDelivery
+
+    webhook = _same_profile(WebhookFactory)
+    event = _same_profile(WebhookEventFactory)
+
+
+class PublicationStatFactory(ScopedFactory):
+    class Meta:
+        model = PublicationStat
+
+    publication = _same_profile(PublicationFactory, status=PublicationStatus.PUBLISHED)
+    date = factory.Sequence(lambda n: date(2030, 1, 1) + timedelta(days=n))
+    views = 100
+    likes = 5

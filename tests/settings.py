@@ -37,4 +37,8 @@ DATABASES["default"]["TEST"] = {"NAME": _test_db}  # noqa: F405
 if os.environ.get("EDITAI_TEST_WORKER_DB"):
     DATABASES["default"]["NAME"] = os.environ["EDITAI_TEST_WORKER_DB"]  # noqa: F405
 Q_CLUSTER = {**Q_CLUSTER, "poll": 0.1, "workers": 2}  # noqa: F405
+# faster-whisper never downloads a model in the tests: the bundled tiny.en is used.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+# Uploads do not start a transcription job here (tests count jobs); tests of it turn it on.
+AUTO_TRANSCRIBE = False
 JOB_HEARTBEAT_SECONDS = float(os.environ.get("EDITAI_JOB_HEARTBEAT_SECONDS", "0.5"))

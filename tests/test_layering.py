@@ -1,4 +1,4 @@
-"""The apps are layers: editai -> publishing -> library -> costs -> profiles. A module imports
+"""The apps are layers: editai -> publishing -> library -> costs -> webhooks -> profiles. A module imports
 only from its own app or the apps below it (profiles, the lowest, from none of the others: higher
 apps plug into it through hook lists such as profiles.services.VOICE_CHECKS), and the modules of
 one app import each other without a cycle.
@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-LAYERS = ("profiles", "costs", "library", "publishing", "editai")  # lowest first
+LAYERS = ("profiles", "webhooks", "costs", "library", "publishing", "editai")  # lowest first
 ROOT = Path(settings.BASE_DIR)
 
 

@@ -55,6 +55,7 @@ LISTS: dict[str, Callable[[Cast], Any]] = {
     "profile-list": lambda cast: f.ProfileFactory(user=cast.alice),
     "cost-entry-list": lambda cast: f.CostEntryFactory(profile=cast.store_a),
     "source-video-list": lambda cast: f.SourceVideoFactory(profile=cast.store_a),
+    "music-track-list": lambda cast: f.MusicTrackFactory(profile=cast.store_a),
     "job-list": _job,
     "segment-list": _segment,
     "project-list": _project,
@@ -65,13 +66,38 @@ LISTS: dict[str, Callable[[Cast], Any]] = {
     "cost-summary": lambda cast: f.CostEntryFactory(profile=cast.store_a),
     "cost-usage": lambda cast: f.CostEntryFactory(profile=cast.store_a),
 }
+
+
+def _deliveries_webhook(cast: Cast) -> Any:
+    """The one webhook of Store A whose deliveries are listed."""
+    from webhooks.models import Webhook
+
+    url = "https://93.184.215.14/deliveries"
+    return Webhook.all_objects.filter(profile=cast.store_a, url=url).first() or f.WebhookFactory(
+        profile=cast.store_a, url=url
+    )
+
+
+def _webhook_delivery(cast: Cast) -> None:
+    f.WebhookDeliveryFactory(profile=cast.store_a, webhook=_deliveries_webhook(cast))
+
+
+LISTS["profile-api-key-list"] = lambda cast: f.ProfileAPIKeyFactory(profile=cast.store_a)
+LISTS["webhook-list"] = lambda cast: f.WebhookFactory(profile=cast.store_a)
+LISTS["webhook-delivery-list"] = _webhook_delivery
+# Lists under an object of alice's Store A: the URL's arguments.
+KWARGS: dict[str, Callable[[Cast], dict[str, Any]]] = {
+    "profile-api-key-list": lambda cast: {"pk": cast.store_a.pk},
+    "webhook-delivery-list": lambda cast: {"webhook_pk": _deliveries_webhook(cast).pk},
+}
 TEST_ONLY = {"note-list"}  # tests.scopedapp
 
 
 def _queries(cast: Cast, route: str) -> int:
     client = api_client_for(cast.alice)  # Store A, her default profile
+    url = reverse(route, kwargs=KWARGS[route](cast) if route in KWARGS else None)
     with CaptureQueriesContext(connection) as captured:
-        response = client.get(reverse(route))
+        response = client.get(url)
     assert response.status_code == 200, response.content
     return len(captured.captured_queries)
 

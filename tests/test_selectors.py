@@ -23,6 +23,8 @@ VIEW_MODULES = [
     *sorted((ROOT / "library" / "api").glob("*.py")),
     ROOT / "profiles" / "api.py",
     ROOT / "profiles" / "auth_api.py",
+    ROOT / "profiles" / "api_keys_api.py",
+    ROOT / "webhooks" / "api.py",
     ROOT / "costs" / "api.py",
     ROOT / "publishing" / "api.py",
 ]
@@ -32,7 +34,7 @@ COMMAND_MODULES = sorted(ROOT.glob("*/management/commands/*.py"))
 NOT_READS = {"none", "create", "create_superuser", "select_for_update", "update", "bulk_create"}
 
 
-@pytest.mark.parametrize("app", ["profiles", "costs", "library", "publishing"])
+@pytest.mark.parametrize("app", ["profiles", "webhooks", "costs", "library", "publishing"])
 def test_every_app_has_selectors(app: str) -> None:
     module = importlib.import_module(f"{app}.selectors")
     assert any(callable(v) and getattr(v, "__module__", "") == module.__name__ for v in vars(module).values())

@@ -14,7 +14,7 @@ from pathlib import Path
 from django.conf import settings
 
 ROOT = Path(settings.BASE_DIR)
-APPS = ("editai", "profiles", "costs", "library", "publishing")
+APPS = ("editai", "profiles", "webhooks", "costs", "library", "publishing")
 # What is left is forced by a library: Django's `*args/**kwargs` pass-throughs (Model.save, a
 # command's options), keyword arguments forwarded to httpx or DRF, ctypes callbacks...
 MAX_ANY_LINES = 40

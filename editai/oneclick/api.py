@@ -9,8 +9,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from editai.oneclick.services import one_click_start
+from library.api.music import MusicChoiceSerializer
+from library.media.caption_style import PRESETS as CAPTION_TEMPLATES
 from library.models import SourceVideo
-from library.serializers import CaptionStyleField, JobSerializer
+from library.serializers import CaptionStyleField, HookField, JobSerializer
+from library.services.reframe import LAYOUTS
 from profiles.api import ScopedRelatedField
 from publishing.serializers import PublishSerializer
 
@@ -25,9 +28,24 @@ class OneClickSerializer(serializers.Serializer):
     target_duration = serializers.FloatField(min_value=2, max_value=180, required=False)
     preset = serializers.CharField(max_length=50, default="instagram_reels")
     caption_style = CaptionStyleField(required=False)
-    layout = serializers.ChoiceField(choices=["pad", "crop"], default="pad")
+    rotate = serializers.ListField(
+        child=serializers.ChoiceField(choices=CAPTION_TEMPLATES), min_length=1, max_length=10, required=False,
+        help_text="caption templates to rotate through: variant i gets entry i mod n (over caption_style)",
+    )  # fmt: skip
+    layout = serializers.ChoiceField(choices=LAYOUTS, default="auto",
+                                     help_text="auto: track a subject found with enough confidence, else pad")  # fmt: skip
     provider = serializers.ChoiceField(choices=["local", "gemini"], required=False)
     broll = serializers.BooleanField(default=False)
+    captions = serializers.ChoiceField(
+        choices=["voiceover", "speech", "none"], required=False,
+        help_text="default: voiceover with a script_text, else the source's speech when it has a reliable "
+                  "transcript, else none; speech with a script_text is a 400",
+    )  # fmt: skip
+    tighten = serializers.BooleanField(default=False, help_text="cut long pauses and filler words out of the pieces")
+    music = MusicChoiceSerializer(required=False, help_text="a bed from /api/v1/library/music/ under every variant")
+    hook_text = serializers.CharField(max_length=120, required=False, allow_blank=True, default="",
+                                      help_text="opening hook shown large over each variant's first 2.5 s")  # fmt: skip
+    hook = HookField(required=False, source="hook_auto")
     publish = PublishSerializer(required=False)
 
 
@@ -41,6 +59,8 @@ class OneClickView(APIView):
         form = OneClickSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         data = dict(form.validated_data)
+        if "music" in data:  # JSON for the job's params: the track by id
+            data["music"] = {"track": str(data["music"]["track"].pk), "volume_db": data["music"]["volume_db"]}
         if "publish" in data:  # JSON for the job's params (the schedule as ISO 8601 text)
             data["publish"] = PublishSerializer(data["publish"]).data
         job = one_click_start(**data)

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import logging
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -14,16 +15,26 @@ from django.utils.dateparse import parse_datetime
 from costs.services import budget_reserve
 from library import selection
 from library.jobs.context import JobContext
-from library.jobs.registry import JobDeferred
-from library.models import Clip, ClipStatus, Job, JobOrigin, Project, ProjectStatus, Segment, SourceVideo
+from library.jobs.registry import JobDeferred, JobError
+from library.models import Clip, ClipStatus, Job, JobOrigin, Project, ProjectStatus, Segment, SourceVideo, Transcript
 from library.presets import preset_get
+from library.providers.errors import ProviderError
 from library.services import analysis as analysis_services
 from library.services.analysis import analysis_run
 from library.services.final_render import RenderOptions, clip_render
-from library.services.generation import analysis_brief, plans_check, project_failed, project_finish
+from library.services.generation import (
+    analysis_brief,
+    plans_check,
+    plans_tighten,
+    project_failed,
+    project_finish,
+    speech_for_cuts,
+)
 from library.services.jobs import job_create
+from library.services.music import music_choice
 from library.services.projects import project_create
-from library.services.rendering import tts_estimate
+from library.services.rendering import captions_check, tts_estimate
+from library.services.transcripts import transcript_create
 from library.services.voices import voice_check
 from profiles.errors import Invalid
 from publishing.jobs import publish_groups
@@ -32,7 +43,9 @@ from publishing.services.publications import publication_create_rows_for_clips
 
 logger = logging.getLogger(__name__)
 
-# Where the job's progress goes: analysis up to 20 %, then the renders, then publishing's 10 %.
+# Where the job's progress goes: transcription (of a fresh upload) to 10 %, analysis up to 20 %,
+# then the renders, then publishing's 10 %.
+TRANSCRIBE_END = 0.1
 ANALYSIS_END = 0.2
 PUBLISH_SHARE = 0.1
 
@@ -48,10 +61,16 @@ def one_click_start(
     context_text: str = "",
     target_duration: float | None = None,
     caption_style: dict[str, Any] | None = None,
-    layout: str = "pad",
+    rotate: list[str] | None = None,
+    layout: str = "auto",
     provider: str | None = None,
     broll: bool = False,
     publish: dict[str, Any] | None = None,
+    music: dict[str, Any] | None = None,
+    captions: str | None = None,
+    tighten: bool = False,
+    hook_text: str = "",
+    hook_auto: bool = False,
 ) -> Job:
     """Project -> variants -> voiceover + captions -> preset render (-> publish): one job. The
     whole estimate (paid analysis + paid voice for every variant) is reserved up front.
@@ -59,6 +78,7 @@ def one_click_start(
     if preset_get(preset) is None:
         raise Invalid({"preset": f"Unknown preset {preset!r}."})
     voice_check(voice_id=voice_id)
+    captions_check(captions=captions, script_text=script_text)
     analyzer = analysis_services.provider_for_request(provider)
     stamp = timezone.now().strftime("%Y-%m-%d %H:%M:%S")
     project = project_create(
@@ -75,7 +95,9 @@ def one_click_start(
             "variant_count": variant_count, "preset": preset, "script_text": script_text, "voice_id": voice_id,
             "context_text": context_text,
             "target_duration": target_duration or 15.0, "caption_style": caption_style or {}, "layout": layout,
-            "provider": analyzer.name, "broll": broll, "publish": publish or None,
+            "rotate": rotate or [],
+            "provider": analyzer.name, "broll": broll, "publish": publish or None, "music": music,
+            "captions": captions, "tighten": tighten, "hook_text": hook_text, "hook_auto": hook_auto,
         },
     )  # fmt: skip
     estimate: Decimal = analysis_services.analysis_estimate(
@@ -102,7 +124,8 @@ def one_click_run(ctx: JobContext, *, project: Project, video: SourceVideo) -> d
     publish = params.get("publish") or None
     render_end = 1.0 - PUBLISH_SHARE if publish else 1.0
 
-    ctx.step(0.0, ANALYSIS_END)
+    transcribed = _transcribe_first(ctx, video=video)
+    ctx.step(TRANSCRIBE_END if transcribed else 0.0, ANALYSIS_END)
     analysis, cached = analysis_run(
         ctx=ctx, video=video, provider_name=params.get("provider"), context_text=params.get("context_text", "")
     )
@@ -111,10 +134,16 @@ def one_click_run(ctx: JobContext, *, project: Project, video: SourceVideo) -> d
     ]
     target = min(float(params["target_duration"]), video.duration)
     count = int(params["variant_count"])
-    plans = selection.plan_variants(candidates, variant_count=count, target=target, mode="best")
-    plans_check(plans=plans, target=target, variant_count=count, footage=sum(c.duration for c in candidates))
+    speech = speech_for_cuts(video_ids=[str(video.pk)], context_text=params.get("context_text", ""))
+    plans = selection.plan_variants(candidates, variant_count=count, target=target, mode="best", speech=speech)
+    plans_check(plans=plans, target=target, variant_count=count, footage=sum(c.duration for c in candidates),
+                slack=selection.SENTENCE_SLACK if speech else 0.0)  # fmt: skip
+    removed: list[list[dict[str, Any]]] = [[] for _ in plans]
+    if params.get("tighten"):
+        plans, removed = plans_tighten(plans, video_ids=[str(video.pk)])
 
-    clips = _variants_create(project=project, plans=plans, params=params, analysis_id=str(analysis.pk))
+    clips = _variants_create(project=project, plans=plans, params=params, analysis_id=str(analysis.pk),
+                             speech=bool(speech), removed=removed)  # fmt: skip
     options = RenderOptions.from_params(params)
     span = (render_end - ANALYSIS_END) / len(clips)
     renders = []
@@ -125,35 +154,103 @@ def one_click_run(ctx: JobContext, *, project: Project, video: SourceVideo) -> d
     result: dict[str, Any] = {
         "project": str(project.pk),
         "clips": [str(c.pk) for c in clips],
-        "renders": [{"clip": r["clip"], "duration": r["duration"], "fit": r.get("fit")} for r in renders],
+        "renders": [
+            {"clip": r["clip"], "duration": r["duration"], "fit": r.get("fit"), "captions": r.get("captions", "none")}
+            for r in renders
+        ],
         "analysis": analysis_brief(analysis, cached=cached),
     }
+    if transcribed:
+        result["transcript"] = transcribed
+    if params.get("tighten"):
+        result["tightened"] = [{"clip": str(c.pk), "removed": r} for c, r in zip(clips, removed, strict=True)]
     if publish:
         ctx.step(render_end, 1.0)
         result["publications"] = _publish(ctx, clips=clips, publish=publish)
     return result
 
 
+class _Within:
+    """The job's context as a service running in one part of the job sees it: the service's own
+    steps (0..1) map onto [start, end] of the whole job."""
+
+    def __init__(self, ctx: JobContext, start: float, end: float) -> None:
+        self._ctx, self._start, self._end = ctx, start, end
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._ctx, name)
+
+    def step(self, start: float, end: float) -> _Within:
+        span = self._end - self._start
+        self._ctx.step(self._start + start * span, self._start + end * span)
+        return self
+
+
+def _transcribe_first(ctx: JobContext, *, video: SourceVideo) -> dict[str, Any] | None:
+    """A fresh upload with sound and no transcript yet is transcribed here first (with
+    EDITAI_AUTO_TRANSCRIBE), so that its variants are cut on what is said. A failed
+    transcription leaves the cuts to the picture alone rather than failing the clips."""
+    if not (settings.AUTO_TRANSCRIBE and video.has_audio) or Transcript.objects.filter(source_video=video).exists():
+        return None
+    try:
+        transcript = transcript_create(
+            ctx=cast(JobContext, _Within(ctx, 0.0, TRANSCRIBE_END)), video=video,
+            context_text=ctx.job.params.get("context_text") or None,
+        )  # fmt: skip
+    except (JobError, ProviderError) as exc:
+        logger.warning("one-click %s: transcription failed, cutting on the picture: %s", ctx.job.pk, exc)
+        return {"error": str(exc)[:500]}
+    return {"id": str(transcript.pk), "words": len(transcript.words), "reliable": transcript.reliable}
+
+
 @transaction.atomic
 def _variants_create(
-    *, project: Project, plans: list[list[selection.Cut]], params: dict[str, Any], analysis_id: str
+    *,
+    project: Project,
+    plans: list[list[selection.Cut]],
+    params: dict[str, Any],
+    analysis_id: str,
+    speech: bool = False,
+    removed: list[list[dict[str, Any]]] | None = None,
 ) -> list[Clip]:
-    """The variants as clips marked "rendering" (the final render makes their only file)."""
+    """The variants as clips marked "rendering" (the final render makes their only file). Their
+    `selection` keeps the caption source asked for (absent: automatic) and what tightening
+    took out."""
     return [
         Clip.objects.create(
             project=project,
             variant_index=n + 1,
             cut_list=[c.as_dict() for c in cuts],
-            layout=params.get("layout", "pad"),
-            selection={"mode": "best", "analysis": analysis_id, "variant": n},
+            layout=params.get("layout", "auto"),
+            selection={
+                "mode": "best",
+                "analysis": analysis_id,
+                "variant": n,
+                "speech": speech,
+                **({"captions": params["captions"]} if params.get("captions") else {}),
+                **({"tighten": True, "tightened": removed[n] if removed else []} if params.get("tighten") else {}),
+            },  # fmt: skip
             duration=round(selection.total(cuts), 3),
             script_text=params.get("script_text", ""),
             voice_id=params.get("voice_id", ""),
-            caption_style=params.get("caption_style") or {},
+            caption_style=_variant_style(project, params, n),
+            **music_choice(params.get("music")),
+            hook_text=params.get("hook_text", ""),
+            hook_auto=bool(params.get("hook_auto")),
             status=ClipStatus.RENDERING,
         )
         for n, cuts in enumerate(plans)
     ]
+
+
+def _variant_style(project: Project, params: dict[str, Any], n: int) -> dict[str, Any]:
+    """Variant n's caption style: the one-click's (else the profile's), with the caption template
+    `rotate` gives it (entry n mod len), so the variants look different."""
+    style = dict(params.get("caption_style") or {})
+    rotate = params.get("rotate") or []
+    if rotate:
+        style = {**(style or project.profile.caption_style), "preset": rotate[n % len(rotate)]}
+    return style
 
 
 def _publish(ctx: JobContext, *, clips: list[Clip], publish: dict[str, Any]) -> list[str]:

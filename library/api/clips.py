@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
 
 import django_filters
 from django.db.models.fields.files import FieldFile
 from django.http.response import HttpResponseBase
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
@@ -14,31 +14,49 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from library import keywords
+from library.api.music import MusicChoiceSerializer
 from library.api.streaming import serve_stored
 from library.media import captions
 from library.models import Clip, ClipStatus, OriginalAudio
-from library.serializers import CaptionStyleField, JobSerializer, _url
+from library.serializers import CaptionStyleField, HookField, JobSerializer, _url
 from library.services import clips as clip_services
-from library.services import rendering
+from library.services import reframe, rendering
 from profiles.api import ProfileScopedViewSet, ScopedRelatedField
+
+
+class FocusPointSerializer(serializers.Serializer):
+    t = serializers.FloatField(min_value=0, max_value=3600, help_text="output seconds")
+    x = serializers.FloatField(min_value=0, max_value=1, help_text="the subject's x, a share of the source's width")
 
 
 class ClipSerializer(serializers.ModelSerializer):
     raw_url = serializers.SerializerMethodField()
     final_url = serializers.SerializerMethodField()
     thumbnail_url = serializers.SerializerMethodField()
+    music = serializers.SerializerMethodField()
+    focus = serializers.SerializerMethodField(help_text="layout track's focus points [{t, x}] ([] once stale)")
 
     class Meta:
         model = Clip
         fields = [
             "id", "project", "variant_index", "duration", "final_duration", "status", "error", "is_selected",
-            "cut_list", "layout", "selection", "script_text", "caption_style", "voice_id", "original_audio",
-            "render_info", "raw_url", "final_url", "thumbnail_url", "created_at", "updated_at",
+            "cut_list", "layout", "focus", "selection", "script_text", "caption_style", "voice_id", "original_audio",
+            "hook_text", "hook_auto", "render_info", "raw_url", "final_url", "thumbnail_url", "created_at", "updated_at", "music",
         ]  # fmt: skip
         read_only_fields = fields
 
     def _download(self, obj: Clip, kind: str) -> str:
         return f"{_url(self, 'clip-download', obj.pk)}?kind={kind}"
+
+    @extend_schema_field(FocusPointSerializer(many=True))
+    def get_focus(self, obj: Clip) -> list[dict[str, float]]:
+        return reframe.clip_focus(obj)
+
+    @extend_schema_field(MusicChoiceSerializer(allow_null=True))
+    def get_music(self, obj: Clip) -> dict[str, Any] | None:
+        if not obj.music_track_id:
+            return None
+        return {"track": str(obj.music_track_id), "volume_db": obj.music_volume_db}
 
     def get_raw_url(self, obj: Clip) -> str | None:
         return self._download(obj, "raw") if obj.raw_file else None
@@ -51,13 +69,38 @@ class ClipSerializer(serializers.ModelSerializer):
 
 
 class ContentSerializer(serializers.Serializer):
+    hook_text = serializers.CharField(max_length=120, required=False, allow_blank=True,
+                                      help_text="opening hook shown large over the first 2.5 s (wins over hook)")  # fmt: skip
+    hook = HookField(required=False, source="hook_auto")
     script_text = serializers.CharField(max_length=5000, required=False, allow_blank=True)
     caption_style = CaptionStyleField(required=False)
     voice_id = serializers.CharField(max_length=100, required=False, allow_blank=True)
     original_audio = serializers.ChoiceField(choices=OriginalAudio.choices, required=False)
     srt = serializers.CharField(max_length=100_000, required=False, allow_blank=True, source="srt_text",
                                 help_text="captions from this SRT instead of TTS timings (no voiceover)")  # fmt: skip
-    layout = serializers.ChoiceField(choices=["pad", "crop"], required=False)
+    layout = serializers.ChoiceField(choices=reframe.LAYOUTS, required=False)
+    focus = serializers.ListField(
+        child=FocusPointSerializer(), max_length=reframe.MAX_FOCUS_POINTS, required=False,
+        help_text="layout track only: where the subject is (x, 0..1 of the source's width) at output time t "
+                  "(seconds); the window follows the points, smoothed. [] clears them; a change of the cut "
+                  "list clears them too. Start from render_info.track.points.",
+    )  # fmt: skip
+    captions = serializers.ChoiceField(
+        choices=rendering.CAPTION_SOURCES, required=False, allow_null=True,
+        help_text="what the captions show: the voiceover, the source's own speech, or none; null: automatic "
+                  "(voiceover with a script, else speech when the source has a reliable transcript, else none)",
+    )  # fmt: skip
+    tighten = serializers.BooleanField(
+        required=False, help_text="cut pauses (EDITAI_TIGHTEN_PAUSE) and filler words out of the pieces"
+    )
+
+    music = MusicChoiceSerializer(required=False, allow_null=True,
+                                  help_text="a bed from /api/v1/library/music/ under the voice; null: none")  # fmt: skip
+
+    def validate_focus(self, value: list[dict[str, float]]) -> list[dict[str, float]]:
+        if any("t" not in p or "x" not in p for p in value):  # PATCH makes nested fields optional
+            raise serializers.ValidationError("Every point needs t and x.")
+        return value
 
     def validate_srt(self, value: str) -> str:
         words = captions.words_from_srt_safe(value) if value.strip() else None
@@ -70,6 +113,8 @@ class ContentSerializer(serializers.Serializer):
 
 class RenderSerializer(serializers.Serializer):
     preset = serializers.CharField(max_length=50, default="instagram_reels")
+    layout = serializers.ChoiceField(choices=reframe.LAYOUTS, required=False,
+                                     help_text="re-frame in this layout (kept on the clip); absent: the clip's")  # fmt: skip
     broll = serializers.BooleanField(default=False, help_text="cut in segments whose keywords are spoken")
     broll_seconds = serializers.FloatField(min_value=0.5, max_value=10, default=2.0)
 

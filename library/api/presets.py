@@ -21,7 +21,7 @@ class PresetSerializer(serializers.ModelSerializer):
         model = ExportPreset
         fields = [
             "name", "description", "width", "height", "fps", "crf", "speed", "max_bitrate", "audio_bitrate",
-            "loudness", "built_in",
+            "loudness", "safe_top", "safe_bottom", "safe_left", "safe_right", "pad_darken", "built_in",
         ]  # fmt: skip
         validators: list[Any] = []
 

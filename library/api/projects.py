@@ -13,9 +13,10 @@ from library import selectors
 from library.models import Job, Project, ProjectStatus, Segment, SourceVideo
 from library.serializers import JobSerializer
 from library.services import projects as project_services
+from library.services import reframe
 from profiles.api import ProfileScopedViewSet, ScopedRelatedField
 
-LAYOUTS = ["pad", "crop"]
+LAYOUTS = list(reframe.LAYOUTS)
 
 
 class ProjectSerializer(serializers.ModelSerializer):
@@ -53,6 +54,9 @@ class GenerateSerializer(serializers.Serializer):
     target_duration = serializers.FloatField(min_value=2, max_value=180, required=False)
     layout = serializers.ChoiceField(choices=LAYOUTS, default="pad")
     provider = serializers.ChoiceField(choices=["local", "gemini"], required=False)
+    tighten = serializers.BooleanField(
+        default=False, help_text="cut pauses between words (EDITAI_TIGHTEN_PAUSE) and filler words out of the pieces"
+    )
 
 
 class GenerateFromSegmentsSerializer(serializers.Serializer):

@@ -44,11 +44,19 @@ class FavoriteSerializer(serializers.Serializer):
 class MatchScriptSerializer(serializers.Serializer):
     script_text = serializers.CharField(max_length=5000, required=False, allow_blank=True)
     srt = serializers.CharField(max_length=100_000, required=False, allow_blank=True)
+    source_video = ScopedRelatedField(
+        SourceVideo, required=False, help_text="match what is said in this video (its transcript's words)"
+    )
     broll_seconds = serializers.FloatField(min_value=0.5, max_value=10, default=2.0)
 
     def validate(self, attrs: dict) -> dict:
-        if bool(attrs.get("script_text", "").strip()) == bool(attrs.get("srt", "").strip()):
-            raise serializers.ValidationError("Send either script_text or srt.")
+        given = [
+            bool(attrs.get("script_text", "").strip()),
+            bool(attrs.get("srt", "").strip()),
+            "source_video" in attrs,
+        ]
+        if sum(given) != 1:
+            raise serializers.ValidationError("Send one of script_text, srt or source_video.")
         return attrs
 
 
@@ -94,19 +102,27 @@ class SegmentViewSet(
     @action(detail=False, methods=["post"], url_path="match-script")
     def match_script(self, request: Request) -> Response:
         """Which segments a voiceover would cut in, and when: a segment's keyword spoken in the
-        script (exact word first, then a plural or other form). Times come from the SRT, or are
-        estimated for a bare script (the render uses the real voice's timings)."""
+        script (exact word first, then a plural or other form). Times come from the SRT, from a
+        source video's transcript (`source_video`: what is said in it), or are estimated for a
+        bare script (the render uses the real voice's timings)."""
         form = MatchScriptSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         data = form.validated_data
         words: Sequence[captions.Word | keywords.TimedWord]
-        if data.get("srt", "").strip():
+        if "source_video" in data:  # what is really said in the footage, with its real times
+            transcript = selectors.transcript_usable(video=data["source_video"])
+            if transcript is None:
+                raise ValidationError({"source_video": "This video has no usable transcript yet: transcribe it first."})
+            words = [keywords.TimedWord(str(w["text"]), float(w["start"]), float(w["end"])) for w in transcript.words]
+            timing, field = "transcript", "source_video"
+        elif data.get("srt", "").strip():
             words, timing, field = captions.words_from_srt_safe(data["srt"]), "srt", "srt"
             if not words:
                 raise ValidationError({"srt": "Not a usable SRT (no timed text found)."})
         else:
             words, timing, field = keywords.estimate_words(data["script_text"]), "estimated", "script_text"
-        if len(words) > keywords.MAX_MATCH_WORDS:  # bounded work per request
+        # Bounded work per request (a transcript is read up to that many words, never refused).
+        if field != "source_video" and len(words) > keywords.MAX_MATCH_WORDS:
             raise ValidationError({field: f"At most {keywords.MAX_MATCH_WORDS} words (this has {len(words)})."})
         rows = selectors.segment_keyword_rows(queryset=self.get_queryset())
         videos = {str(pk): str(video) for pk, _, video in rows}

@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from library.api.streaming import serve_stored
+from library.api.transcripts import TranscriptActions
 from library.api.uploads import StreamingMultiPartParser
 from library.media.probe import NotAVideo, SourceTooLarge
 from library.models import SourceVideo
@@ -41,8 +42,9 @@ class AnalyzeSerializer(serializers.Serializer):
 
 
 class SourceVideoViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, ProfileScopedViewSet
-):
+    TranscriptActions, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin,
+    ProfileScopedViewSet,
+):  # fmt: skip
     """The profile's product videos. Upload with multipart field `file` (plus `name`,
     `description`); the file is probed and must be a decodable video."""
 

@@ -28,6 +28,7 @@ from django.utils import timezone
 from costs.services import budget_commit, budget_release
 from library import storage
 from library.jobs.errors import job_error_public
+from library.jobs.events import job_finished_emit
 from library.jobs.queue import job_send_at, jobs_wake_deferred
 from library.jobs.registry import JobDeferred, JobError, get_handler, run_failure_hook
 from library.jobs.workspace import workspace
@@ -235,6 +236,7 @@ def _fail(job: Job, attempt: int, status: str, error: str) -> str:
         if _finish(job.pk, attempt, status=status, error=error[:10000]):
             budget_release(job_id=job.pk)
             run_failure_hook(job, error)
+            job_finished_emit(job_id=job.pk, status=status)
     return status
 
 
@@ -289,6 +291,7 @@ def _run(job_id: UUID | str, attempt: int) -> str:
                     )  # fmt: skip
                     if done:
                         budget_commit(job_id=job_id)
+                        job_finished_emit(job_id=job_id, status=JobStatus.SUCCEEDED)
                 if not done:
                     storage.delete_stored(stored)
                     return "discarded: the job changed hands"

@@ -6,7 +6,12 @@ lines and comma-separated fields a newline or a comma could break out of: nothin
 family name ever gets there.
 
 Numbers are in pixels of the output frame (1080×1920 for the built-in presets), margins in per
-cent of the frame. Absent keys take DEFAULT_STYLE; the stored style holds only the keys given.
+cent of the frame; `size` is the em (the font size as a designer means it). Absent keys take the
+template's defaults (TEMPLATES, over DEFAULT_STYLE); the stored style holds only the keys given.
+
+Templates (`preset`): karaoke (the phrase stays, the spoken word takes the highlight colour), pop
+(one word at a time, popping in), plain (the phrase), box (the phrase on a rounded box, the spoken
+word highlighted) and grow (the phrase, the spoken word larger and highlighted).
 """
 
 from __future__ import annotations
@@ -19,25 +24,39 @@ from typing import Any
 
 from library.media import fonts
 
-PRESETS = ("karaoke", "pop", "plain")
+PRESETS = ("karaoke", "pop", "plain", "box", "grow")
 POSITIONS = ("bottom", "center", "top")
 MAX_FONT_NAME = 100
 
 DEFAULT_STYLE: dict[str, Any] = {
     "preset": "karaoke",
     "font": "",  # empty: chosen from the script of the text
-    "size": 0,  # 0: 4% of the frame height
+    "size": 0,  # 0: the template's share of the frame height (TEMPLATES)
     "color": "#FFFFFF",
     "highlight_color": "#FFD400",
     "outline_color": "#000000",
-    "outline": 5,
-    "shadow": 1,
+    "outline": None,  # None: the template's share of the size
+    "shadow": None,
+    "box_color": "#000000",  # the box template's background
+    "box_opacity": 0.7,
     "bold": True,
     "uppercase": False,
     "position": "bottom",
-    "margin_v": None,  # None: clear of the platforms' buttons at the bottom, 8% at the top
-    "margin_h": None,  # None: 8% of the width on each side
+    "margin_v": None,  # None: inside the export preset's safe area (layout.caption_place)
+    "margin_h": None,  # None: likewise, left and right
 }
+# Per template: the automatic size (share of the frame height) and the outline and shadow (shares
+# of the size). Outlined white at 5.5 % of the height reads over bright footage; the box template
+# carries its own contrast.
+TEMPLATES: dict[str, dict[str, float]] = {
+    "karaoke": {"size": 0.055, "outline": 0.09, "shadow": 0.05},
+    "pop": {"size": 0.07, "outline": 0.09, "shadow": 0.05},
+    "plain": {"size": 0.05, "outline": 0.09, "shadow": 0.05},
+    "box": {"size": 0.05, "outline": 0.0, "shadow": 0.0},
+    "grow": {"size": 0.055, "outline": 0.09, "shadow": 0.05},
+}
+GROW = 1.25  # the grow template's spoken word, against the rest of the phrase
+
 HEX_COLOR = re.compile(r"#[0-9A-Fa-f]{6}")
 NOT_AN_OBJECT = "non_field_errors"
 
@@ -114,8 +133,10 @@ RULES: dict[str, Callable[[object], object]] = {
     "color": _color,
     "highlight_color": _color,
     "outline_color": _color,
-    "outline": _number(0, 20),
-    "shadow": _number(0, 20),
+    "outline": _number(0, 20, null=True),
+    "shadow": _number(0, 20, null=True),
+    "box_color": _color,
+    "box_opacity": _number(0, 1),
     "bold": _boolean,
     "uppercase": _boolean,
     "position": _choice(POSITIONS),
@@ -154,3 +175,16 @@ def render_style(style: object) -> dict[str, Any]:
             with contextlib.suppress(ValueError):  # the default stays
                 merged[key] = RULES[key](value)
     return merged
+
+
+def template_size(preset: str) -> float:
+    """The automatic em of a template, as a share of the frame height."""
+    return TEMPLATES.get(preset, TEMPLATES["karaoke"])["size"]
+
+
+def stroke(spec: dict[str, Any], em: float) -> tuple[float, float]:
+    """(outline, shadow) in pixels: as set, or the template's share of the em."""
+    shares = TEMPLATES.get(spec["preset"], TEMPLATES["karaoke"])
+    outline = spec["outline"] if spec["outline"] is not None else round(shares["outline"] * em, 1)
+    shadow = spec["shadow"] if spec["shadow"] is not None else round(shares["shadow"] * em, 1)
+    return float(outline), float(shadow)

@@ -226,3 +226,40 @@ def probe_video(path: Path, *, max_seconds: float | None = None, max_pixels: int
             f"the video lasts {how_long} than the {max_seconds:g} s this install takes (3 hours by default)"
         )
     return info
+
+
+# Containers a music bed may come in (mp3, m4a/mp4 audio, wav, ogg), with the extension it is stored under.
+AUDIO_CONTAINERS = {"mp3": "mp3", "mov,mp4,m4a,3gp,3g2,mj2": "m4a", "wav": "wav", "ogg": "ogg"}
+MIN_AUDIO_SECONDS = 1.0  # shorter than this loops into a buzz, not a bed
+DECODE_CHECK_SECONDS = 10.0
+
+
+class NotAudio(ff.MediaError):
+    """The file is not an audio file we take (not media, no sound, a video, another container)."""
+
+
+def probe_audio(path: Path, *, max_seconds: float) -> MediaInfo:
+    """Probe a music upload: an mp3, m4a, wav or ogg holding sound and no picture, between
+    MIN_AUDIO_SECONDS and `max_seconds` long, whose first seconds decode. NotAudio otherwise."""
+    if path.stat().st_size == 0:
+        raise NotAudio("the file is empty")
+    try:
+        info = probe(path)
+    except NotAVideo as exc:
+        raise NotAudio("the file is not an audio file ffmpeg can read", stderr_tail=exc.stderr_tail) from None
+    if info.audio is None:
+        raise NotAudio("the file holds no sound")
+    if info.video is not None:
+        raise NotAudio("the file is a video: upload its sound as mp3, m4a, wav or ogg")
+    if info.format_name not in AUDIO_CONTAINERS:
+        raise NotAudio(f"the file is {info.format_name or 'unknown'}, not mp3, m4a, wav or ogg")
+    if info.duration < MIN_AUDIO_SECONDS:
+        raise NotAudio(f"the track lasts {info.duration:g} s, less than {MIN_AUDIO_SECONDS:g} s")
+    if info.duration > max_seconds:
+        raise SourceTooLarge(f"the track lasts {info.duration:g} s, more than the {max_seconds:g} s this install takes")
+    decode = ffmpeg.input(str(path), t=DECODE_CHECK_SECONDS).audio.output("-", format="null")
+    try:
+        ff.run(decode, timeout=MEASURE_TIMEOUT)
+    except ff.MediaError as exc:
+        raise NotAudio("the sound could not be decoded", stderr_tail=exc.stderr_tail) from None
+    return info

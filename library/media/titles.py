@@ -268,15 +268,28 @@ class _Line:
         return round(sum(self.widths))
 
 
-def layout(template: Template, fields: dict[str, Any], *, width: int, height: int) -> Layout:
+def layout(
+    template: Template,
+    fields: dict[str, Any],
+    *,
+    width: int,
+    height: int,
+    area: tuple[int, int, int, int] | None = None,
+    font: str | None = None,
+) -> Layout:
     """Place every run of text on the card. Shrinks all text together (down to 40%) until it
-    fits the safe area; past that, over-long blocks are cut with an ellipsis."""
-    sx, sy, sw, sh = safe_area(width, height)
+    fits the safe area (or `area`: x, y, w, h, the panel included); past that, over-long
+    blocks are cut with an ellipsis. `font` (a brand font's file) draws every block it covers."""
     short = min(width, height)
+    if area is None:
+        sx, sy, sw, sh = safe_area(width, height)
+    else:  # the panel's padding stays inside the area too
+        pad = round(short * 0.035)
+        sx, sy, sw, sh = area[0] + pad, area[1] + pad, area[2] - 2 * pad, area[3] - 2 * pad
     blocks = _blocks(template, fields)
     scale = 1.0
     while True:
-        lines, total, fits = _place(blocks, short=short, scale=scale, area_width=sw, clip=scale <= 0.4)
+        lines, total, fits = _place(blocks, short=short, scale=scale, area_width=sw, clip=scale <= 0.4, font=font)
         if (fits and total <= sh) or scale <= 0.4:
             break
         scale = max(round(scale * 0.9, 3), 0.4)
@@ -287,8 +300,9 @@ def layout(template: Template, fields: dict[str, Any], *, width: int, height: in
     spans = []
     for line in lines:
         if line.indent is None:
-            left = (width - line.width) // 2
-            single = "(w-text_w)/2"
+            # Centred in the text area (the frame's centre for the default, symmetric one).
+            left = sx + (sw - line.width) // 2
+            single = "(w-text_w)/2" if area is None else f"{sx}+({sw}-text_w)/2"
         elif line.rtl:  # right-to-left lists hang from the column's right edge
             right = column_left + column - line.indent
             left, single = right - line.width, f"{right}-text_w"
@@ -330,7 +344,7 @@ def layout(template: Template, fields: dict[str, Any], *, width: int, height: in
 
 
 def _place(
-    blocks: list[_Block], *, short: int, scale: float, area_width: int, clip: bool
+    blocks: list[_Block], *, short: int, scale: float, area_width: int, clip: bool, font: str | None = None
 ) -> tuple[list[_Line], int, bool]:
     """Every line with its runs, baseline (from the top of the text) and indent; the total
     height; whether every block kept within its line budget."""
@@ -341,7 +355,9 @@ def _place(
         role = block.role
         size = max(round(short * role.size * scale), 12)
         markers = "".join(_marker(block.marker, i) for i in range(len(block.items)))
-        primary = fonts.primary_font(frozenset("".join(block.items) + markers), bold=role.bold)
+        chars = frozenset("".join(block.items) + markers)
+        covered = font is not None and all(c.isspace() or fonts.font_at(font).covers(c) for c in chars)
+        primary = font if font is not None and covered else fonts.primary_font(chars, bold=role.bold)
 
         def measure(text: str, size: int = size, bold: bool = role.bold, primary: str = primary) -> float:
             return fonts.measure(text, size=size, bold=bold, primary=primary)

@@ -1,4 +1,6 @@
+from library.models.brand import BrandKit, LogoPosition
 from library.models.jobs import Job, JobOrigin, JobStatus
+from library.models.music import MusicTrack
 from library.models.presets import ExportPreset
 from library.models.projects import (
     Clip,
@@ -11,11 +13,13 @@ from library.models.projects import (
     SegmentOrigin,
     VideoAnalysis,
 )
+from library.models.tracking import SubjectTrack
 from library.models.transcripts import Transcript
 from library.models.videos import SourceVideo
 from library.models.voices import ClonedVoice
 
 __all__ = [
+    "BrandKit",
     "Clip",
     "ClipStatus",
     "ClonedVoice",
@@ -23,6 +27,8 @@ __all__ = [
     "Job",
     "JobOrigin",
     "JobStatus",
+    "LogoPosition",
+    "MusicTrack",
     "OriginalAudio",
     "Project",
     "ProjectSegment",
@@ -30,6 +36,7 @@ __all__ = [
     "Segment",
     "SegmentOrigin",
     "SourceVideo",
+    "SubjectTrack",
     "Transcript",
     "VideoAnalysis",
 ]

@@ -167,7 +167,19 @@ class Clip(ProfileScopedModel):
     voice_id = models.CharField(max_length=100, blank=True)
     original_audio = models.CharField(max_length=10, choices=OriginalAudio.choices, default=OriginalAudio.DUCK)
     srt_text = models.TextField(blank=True, max_length=100_000)
+    # A bed from the profile's music library under the voice (deleting the track drops it here).
+    music_track = models.ForeignKey(
+        "library.MusicTrack", null=True, blank=True, on_delete=models.SET_NULL, related_name="clips"
+    )
+    music_volume_db = models.FloatField(default=-18.0, help_text="the bed's level under the voice, in dB")
+    # The opening hook shown over the first seconds: this text, or with hook_auto the first
+    # sentence of the script (or of the source's transcript) at render time.
+    hook_text = models.CharField(max_length=120, blank=True)
+    hook_auto = models.BooleanField(default=False)
     render_info = models.JSONField(default=dict, blank=True)
+    # Layout track: {points: [{t, x}], cut_list: digest} (library.services.reframe); stale once
+    # the cut list changes.
+    focus = models.JSONField(default=dict, blank=True)
     is_selected = models.BooleanField(default=False)
     status = models.CharField(max_length=20, choices=ClipStatus.choices, default=ClipStatus.RAW)
     error = models.TextField(blank=True)

@@ -13,9 +13,16 @@ from django.db import transaction
 from costs import pricing
 from costs.services import budget_reserve
 from library.jobs.context import JobContext
-from library.models import Segment, SegmentOrigin, SourceVideo, VideoAnalysis
-from library.providers.analysis import AnalysisError, AnalysisProvider, analyze_with_fallback, get_analysis_provider
+from library.models import Segment, SegmentOrigin, SourceVideo, Transcript, VideoAnalysis
+from library.providers.analysis import (
+    AnalysisError,
+    AnalysisProvider,
+    Spoken,
+    analyze_with_fallback,
+    get_analysis_provider,
+)
 from library.providers.analysis.gemini import batches_for, frames_for
+from library.selectors import transcript_usable
 from profiles.errors import Invalid
 
 
@@ -38,9 +45,28 @@ def provider_for_request(name: str | None) -> Any:
         raise Invalid({"provider": str(exc)}) from None
 
 
+def _analysis_key(video: SourceVideo, context_text: str) -> str:
+    """What an analysis is cached under: the context, and the transcript it listened to (a new
+    or corrected transcript makes a new analysis)."""
+    transcript = transcript_usable(video=video)
+    if transcript is None:
+        return context_hash(context_text)
+    return context_hash(f"{context_text}\n\ntranscript {transcript.pk} {transcript.updated_at.isoformat()}")
+
+
+def spoken_of(transcript: Transcript | None) -> Spoken | None:
+    """A transcript as the analysis providers hear it."""
+    if transcript is None:
+        return None
+    return Spoken(
+        words=tuple((float(w["start"]), float(w["end"])) for w in transcript.words),
+        sentences=tuple((str(s["text"]), float(s["start"]), float(s["end"])) for s in transcript.sentences),
+    )
+
+
 def analysis_cached(*, video: SourceVideo, provider_name: str, context_text: str) -> VideoAnalysis | None:
     return VideoAnalysis.objects.filter(
-        source_video=video, provider=provider_name, context_hash=context_hash(context_text)
+        source_video=video, provider=provider_name, context_hash=_analysis_key(video, context_text)
     ).first()
 
 
@@ -99,8 +125,10 @@ def analysis_run(
     cached = analysis_cached(video=video, provider_name=provider.name, context_text=context_text)
     if cached is not None:
         return cached, True
+    spoken = spoken_of(transcript_usable(video=video))
     result = analyze_with_fallback(
         provider,
+        **({"spoken": spoken} if spoken is not None else {}),
         video_path=ctx.input_path(video.file.name),
         duration=video.duration,
         workdir=ctx.workspace,
@@ -115,7 +143,7 @@ def analysis_run(
         analysis, created = VideoAnalysis.objects.get_or_create(
             source_video=video,
             provider=result.provider,
-            context_hash=context_hash(context_text),
+            context_hash=_analysis_key(video, context_text),
             defaults={"model": result.model, "notes": list(result.notes), "usage": dict(result.usage)},
         )
         if created:

@@ -8,10 +8,12 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from library import keywords, storage, timeline
+from library.events import clip_rendered_emit
 from library.jobs.context import JobContext
 from library.jobs.registry import JobError
 from library.media import captions
@@ -19,7 +21,11 @@ from library.media.render import RenderSpec, render_graph
 from library.models import Clip, ClipStatus, Job, ProjectSegment, Segment
 from library.presets import preset_get
 from library.selection import Candidate, Cut
-from library.services.generation import SourceInputs
+from library.selectors import transcripts_usable
+from library.services.brand_render import brand_caption_style, brand_kit_current, brand_overlays
+from library.services.generation import SourceInputs, spoken_words
+from library.services.music import clip_sound
+from library.services.reframe import clip_framing
 from library.services.speech import speech_synthesize
 from library.services.voices import tts_provider_name
 from profiles.models import Profile
@@ -35,10 +41,12 @@ class RenderOptions:
     preset: str
     broll: bool = False
     broll_seconds: float = BROLL_SECONDS
+    layout: str = ""  # a re-render's layout (reframe.LAYOUTS); blank: the clip's
 
     @classmethod
     def from_params(cls, params: dict[str, Any]) -> RenderOptions:
-        return cls(params["preset"], bool(params.get("broll")), float(params.get("broll_seconds", BROLL_SECONDS)))
+        return cls(params["preset"], bool(params.get("broll")), float(params.get("broll_seconds", BROLL_SECONDS)),
+                   layout=str(params.get("layout") or ""))  # fmt: skip
 
 
 def clip_failed(job: Job, error: str) -> None:
@@ -71,18 +79,34 @@ def _extra_footage(clip: Clip, cuts: list[Cut]) -> list[Candidate]:
     return [Candidate.of_segment(s) for s in ordered]
 
 
-def _broll(words: list[Any], cuts: list[Cut], seconds: float) -> tuple[list[Cut], list[dict[str, Any]]]:
+def _broll(
+    words: list[Any], cuts: list[Cut], seconds: float, *, spoken: bool = False
+) -> tuple[list[Cut], list[dict[str, Any]]]:
+    """Cut in the segments whose keywords are heard. Over a voiceover the b-roll replaces the
+    picture from the moment the keyword is said; over the sources' own speech (`spoken`) it
+    plays, with its own sound, once the sentence that says it has ended, so that nobody is cut
+    off mid-sentence (the clip grows by its length)."""
     segments = Segment.objects.exclude(keywords=[]).values_list("pk", "keywords", "source_video_id", "start", "end")
     lookup = {str(pk): (str(video), start, end) for pk, _, video, start, end in segments}
     matches = keywords.match_keywords(words, [(pk, kws) for pk, kws, *_ in segments], min_gap=seconds)
-    used = []
-    for match in matches:
+    used: list[dict[str, Any]] = []
+    places: set[float] = set()
+    for match in reversed(matches) if spoken else matches:  # latest first: earlier moments keep their times
         video, start, end = lookup[match.segment]
-        length = min(seconds, end - start, timeline.total(cuts) - match.start)
+        length = min(seconds, end - start) if spoken else min(seconds, end - start, timeline.total(cuts) - match.start)
         if length < 0.3:
             continue
-        cuts = timeline.insert_at(cuts, match.start, Cut(video, start, start + length, match.segment))
-        used.append({**match.as_dict(), "seconds": round(length, 3)})
+        piece = Cut(video, start, start + length, match.segment)
+        if spoken:
+            at = timeline.sentence_end_after(words, match.end, margin=settings.WORD_MARGIN)
+            if at in places:  # one b-roll after a sentence
+                continue
+            places.add(at)
+            cuts = timeline.insert_between(cuts, at, piece)
+            used.insert(0, {**match.as_dict(), "seconds": round(length, 3), "at": round(at, 3)})
+        else:
+            cuts = timeline.insert_at(cuts, match.start, piece)
+            used.append({**match.as_dict(), "seconds": round(length, 3)})
     return cuts, used
 
 
@@ -98,6 +122,14 @@ def clip_render(ctx: JobContext, *, clip: Clip, options: RenderOptions) -> dict[
     folder = ctx.workspace / f"clip-{clip.pk}"
     folder.mkdir()
     info: dict[str, Any] = {"preset": preset.name, "rendered_at": timezone.now().isoformat()}
+    # What the sources say (their transcripts' words): captions of the speech, b-roll, tighten.
+    requested = clip.selection.get("captions")  # voiceover | speech | none; absent: automatic
+    videos = {c.source_video for c in cuts}
+    spoken = spoken_words(transcripts_usable(video_ids=videos, include_unreliable=requested == "speech"))
+    if clip.selection.get("tighten"):  # a cut list tightened when it was planned has nothing more to lose
+        cuts, removed = timeline.tighten(cuts, spoken, pause=settings.TIGHTEN_PAUSE, margin=settings.WORD_MARGIN)
+        if removed:
+            info["tightened"] = removed
     words: list[Any] = []
     voice = None
     length = timeline.total(cuts)
@@ -113,28 +145,50 @@ def clip_render(ctx: JobContext, *, clip: Clip, options: RenderOptions) -> dict[
         voice, words, length = speech.audio_path, speech.words, speech.duration + TAIL
         info.update(voice={"provider": speech.provider, "model": speech.model, "voice_id": speech.voice_id,
                            "duration": round(speech.duration, 3), "characters": speech.characters}, captions="voice")  # fmt: skip
+    cuts, how = timeline.fit(cuts, length, _extra_footage(clip, cuts) if length > timeline.total(cuts) else ())
+    info["fit"] = how
+    if options.broll and words:  # what is heard: the voiceover (or the SRT)...
+        cuts, info["broll"] = _broll(words, cuts, options.broll_seconds)
+    elif options.broll and spoken:  # ... else the sources' own speech
+        heard = timeline.words_on_timeline(cuts, spoken)
+        cuts, info["broll"] = _broll(heard, cuts, options.broll_seconds, spoken=True)
+        length = timeline.total(cuts)
+    if spoken:  # the trims and cut-ins above may have landed inside a word: never clip one
+        cuts = timeline.clear_of_words(cuts, spoken, margin=settings.WORD_MARGIN)
+        length = max(length, timeline.total(cuts)) if voice else timeline.total(cuts)
+    if not clip.srt_text and not voice and requested in (None, "speech"):
+        words = timeline.words_on_timeline(cuts, spoken)  # the cuts as they finally play
+        info["captions"] = "speech" if words else "none"
+    elif requested == "none" and not clip.srt_text:  # an SRT the client gave wins
+        words, info["captions"] = [], "none"
     info["words"] = [
         {"word": getattr(w, "word", None) or w.text, "start": round(w.start, 3), "end": round(w.end, 3)} for w in words
     ]
-    cuts, how = timeline.fit(cuts, length, _extra_footage(clip, cuts) if length > timeline.total(cuts) else ())
-    info["fit"] = how
-    if options.broll and words:
-        cuts, info["broll"] = _broll(words, cuts, options.broll_seconds)
     ass = None
+    kit = brand_kit_current()
+    style = brand_caption_style(kit, clip.caption_style or profile.caption_style)
     if words:
         ass = captions.write_ass(words, folder / "captions.ass", width=preset.width, height=preset.height,
-                                 style=clip.caption_style or profile.caption_style)  # fmt: skip
+                                 style=style, safe=preset.safe_area(),
+                                 fonts_dir=folder / "fonts")  # fmt: skip
     inputs = SourceInputs(ctx)
     thumbnail = folder / "thumbnail.jpg"
+    clip.layout = options.layout or clip.layout  # a re-render may change it; saved with the final
+    framing = clip_framing(clip=clip, cuts=cuts, inputs=inputs, width=preset.width, height=preset.height)
+    info.update(framing.info())
+    brand, info["brand"] = brand_overlays(ctx, kit=kit, clip=clip, cuts=cuts, preset=preset, style=style,
+                                          captions=ass, folder=folder)  # fmt: skip
     spec = RenderSpec(
-        pieces=[inputs.piece(cut) for cut in cuts], output=folder / "final.mp4", encoding=preset.encoding(),
-        layout=clip.layout, captions=ass, voice=voice, original_audio=clip.original_audio,
-        loudness=preset.loudness, duration=length, thumbnail=thumbnail,
+        pieces=framing.pieces, output=folder / "final.mp4", encoding=preset.encoding(),
+        layout=framing.mode, captions=ass, voice=voice, original_audio=clip.original_audio,
+        loudness=preset.loudness, duration=length, thumbnail=thumbnail, pad_darken=preset.pad_darken / 100,
+        fonts_dir=folder / "fonts" if ass or (brand and brand.fonts_dir) else None, brand=brand,
     )  # fmt: skip
-    ctx.ffmpeg(render_graph(spec), duration=spec.output_duration)
+    spec, info["sound"] = clip_sound(ctx, clip=clip, spec=spec, folder=folder)  # bed + loudness pass
+    ctx.ffmpeg(render_graph(spec), duration=spec.output_duration + spec.card_seconds)
     info["cut_list"] = [c.as_dict() for c in cuts]
     _replace_final(ctx, clip, spec, thumbnail, info)
-    return {"clip": str(clip.pk), "duration": round(spec.output_duration, 3), **info}
+    return {"clip": str(clip.pk), "duration": round(spec.output_duration + spec.card_seconds, 3), **info}
 
 
 def _replace_final(ctx: JobContext, clip: Clip, spec: RenderSpec, thumbnail: Path, info: dict[str, Any]) -> None:
@@ -148,11 +202,12 @@ def _replace_final(ctx: JobContext, clip: Clip, spec: RenderSpec, thumbnail: Pat
     try:
         with transaction.atomic():
             clip.final_file, clip.thumbnail = final, thumb
-            clip.final_duration = round(spec.output_duration, 3)
+            clip.final_duration = round(spec.output_duration + spec.card_seconds, 3)  # the brand's cards included
             clip.render_info, clip.status, clip.error = info, ClipStatus.FINAL, ""
             clip.save(update_fields=["final_file", "thumbnail", "final_duration", "render_info", "status", "error",
-                                     "updated_at"])  # fmt: skip
+                                     "layout", "updated_at"])  # fmt: skip
             transaction.on_commit(lambda: storage.delete_stored(*old))
+            clip_rendered_emit(clip=clip)
     except Exception:
         storage.delete_stored(final, thumb)
         raise

@@ -2,7 +2,8 @@
 cuts, render each once with its original audio. Runs inside a job (`ctx`); the job kinds
 (library.handlers) load the rows and call these. The one-click composition uses the pieces
 too (`source_video_require`, `project_require`, `plans_check`, `project_failed`,
-`project_finish`, `analysis_brief`)."""
+`project_finish`, `analysis_brief`, `speech_for_cuts`, `plans_tighten`). Where a source has a
+usable transcript, cuts follow its sentences (library.selection.Speech)."""
 
 from __future__ import annotations
 
@@ -10,12 +11,14 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Max
 
-from library import selection, storage
+from library import keywords, selection, storage, timeline
 from library.jobs.context import JobContext
 from library.jobs.registry import JobError
+from library.media.graphs.encode import Encoding
 from library.media.graphs.pieces import Piece
 from library.media.render import RenderSpec, render_graph
 from library.models import (
@@ -27,9 +30,12 @@ from library.models import (
     ProjectStatus,
     Segment,
     SourceVideo,
+    Transcript,
     VideoAnalysis,
 )
+from library.selectors import transcripts_usable
 from library.services.analysis import analysis_run, analysis_summary
+from library.services.reframe import framing_plan
 
 
 def source_video_require(video_id: UUID | str | None) -> SourceVideo:
@@ -66,11 +72,51 @@ def analysis_brief(analysis: VideoAnalysis, *, cached: bool) -> dict[str, Any]:
     return {"id": str(analysis.pk), "provider": analysis.provider, "cached": cached, "notes": analysis.notes}
 
 
-def plans_check(*, plans: list[list[selection.Cut]], target: float, variant_count: int, footage: float) -> None:
-    """JobError, with what to change, when the footage cannot fill every variant."""
+def spoken_words(transcripts: dict[str, Transcript]) -> dict[str, list[keywords.TimedWord]]:
+    """Each transcript's words, timed in its video's seconds, in order."""
+    return {
+        video: sorted(
+            (keywords.TimedWord(str(w["text"]), float(w["start"]), float(w["end"])) for w in t.words),
+            key=lambda w: w.start,
+        )
+        for video, t in transcripts.items()
+    }
+
+
+def speech_for_cuts(*, video_ids: list[str], context_text: str) -> dict[str, selection.Speech]:
+    """What the planner needs to cut the videos on what is said (the ones with a usable
+    transcript): word and sentence times, each sentence's hooks (product keywords from
+    `context_text`, a question, a number), and the margin kept around words."""
+    context = keywords.context_words(context_text)
+    speech = {}
+    for video, transcript in transcripts_usable(video_ids=video_ids).items():
+        sentences = tuple(
+            selection.Sentence(float(s["start"]), float(s["end"]), keywords.sentence_hooks(str(s["text"]), context)[0])
+            for s in transcript.sentences
+        )
+        words = tuple((float(w["start"]), float(w["end"])) for w in transcript.words)
+        speech[video] = selection.Speech(words=words, sentences=sentences, margin=settings.WORD_MARGIN)
+    return speech
+
+
+def plans_tighten(
+    plans: list[list[selection.Cut]], *, video_ids: list[str]
+) -> tuple[list[list[selection.Cut]], list[list[dict[str, Any]]]]:
+    """Each plan with its pauses and filler words taken out, and what was taken out of each."""
+    words = spoken_words(transcripts_usable(video_ids=video_ids))
+    done = [timeline.tighten(cuts, words, pause=settings.TIGHTEN_PAUSE, margin=settings.WORD_MARGIN) for cuts in plans]
+    return [cuts for cuts, _ in done], [removed for _, removed in done]
+
+
+def plans_check(
+    *, plans: list[list[selection.Cut]], target: float, variant_count: int, footage: float, slack: float = 0.0
+) -> None:
+    """JobError, with what to change, when the footage cannot fill every variant. `slack`: the
+    share a variant cut on sentences may fall short of its target."""
     if len(plans) < variant_count or any(not cuts for cuts in plans):
         raise JobError("Not enough usable footage to cut the variants.")
-    short = [selection.total(cuts) for cuts in plans if selection.total(cuts) < target - 1.0]
+    floor = min(target - 1.0, target * (1 - slack))
+    short = [selection.total(cuts) for cuts in plans if selection.total(cuts) < floor]
     if short:
         raise JobError(
             f"Only {min(short):.1f} s of usable footage for a {target:.1f} s target "
@@ -109,9 +155,10 @@ def variants_render(
     layout: str,
     selection_info: dict[str, Any],
     start: float,
+    per_variant: list[dict[str, Any]] | None = None,
 ) -> list[Clip]:
     """Render each cut list once to 1080x1920 with its original audio and a thumbnail, and
-    save it as a raw Clip of the project."""
+    save it as a raw Clip of the project (`per_variant`: more of each one's selection info)."""
     inputs = SourceInputs(ctx)
     first_index = (Clip.objects.filter(project=project).aggregate(m=Max("variant_index"))["m"] or 0) + 1
     clips = []
@@ -121,11 +168,13 @@ def variants_render(
         folder = ctx.workspace / f"variant-{n}"
         folder.mkdir()
         thumbnail = folder / "thumbnail.jpg"
+        raw = Encoding()  # the raw variants' size
+        framing = framing_plan(layout=layout, cuts=cuts, inputs=inputs, width=raw.width, height=raw.height)
         spec = RenderSpec(
-            pieces=[inputs.piece(cut) for cut in cuts],
+            pieces=framing.pieces,
             output=folder / "raw.mp4",
             thumbnail=thumbnail,
-            layout=layout,
+            layout=framing.mode,
         )
         ctx.ffmpeg(render_graph(spec), duration=spec.output_duration)
         clip = Clip(
@@ -133,8 +182,9 @@ def variants_render(
             variant_index=first_index + n,
             cut_list=[cut.as_dict() for cut in cuts],
             layout=layout,
-            selection={**selection_info, "variant": n},
+            selection={**selection_info, "variant": n, **(per_variant[n] if per_variant else {})},
             duration=round(spec.output_duration, 3),
+            render_info=framing.info(),
             status=ClipStatus.RAW,
         )
         base = f"{ctx.job.profile_id}/clips/{clip.pk}"
@@ -169,11 +219,20 @@ def project_generate(
     if not candidates:  # nothing scored (a static video): use the whole video, evenly
         candidates = [selection.Candidate(str(video.pk), 0.0, video.duration)]
     count = int(params["variant_count"])
-    plans = selection.plan_variants(candidates, variant_count=count, target=target, mode="best")
-    plans_check(plans=plans, target=target, variant_count=count, footage=sum(c.duration for c in candidates))
+    videos = [str(video.pk)]
+    speech = speech_for_cuts(video_ids=videos, context_text=params.get("context_text", ""))
+    plans = selection.plan_variants(candidates, variant_count=count, target=target, mode="best", speech=speech)
+    plans_check(plans=plans, target=target, variant_count=count, footage=sum(c.duration for c in candidates),
+                slack=selection.SENTENCE_SLACK if speech else 0.0)  # fmt: skip
+    per_variant = None
+    if params.get("tighten"):
+        plans, removed = plans_tighten(plans, video_ids=videos)
+        per_variant = [{"tightened": r} for r in removed]
     clips = variants_render(
         ctx, project=project, plans=plans, layout=params.get("layout", "pad"),
-        selection_info={"mode": "best", "analysis": str(analysis.pk)}, start=0.3,
+        selection_info={"mode": "best", "analysis": str(analysis.pk), "speech": bool(speech),
+                        "tighten": bool(params.get("tighten"))},
+        start=0.3, per_variant=per_variant,
     )  # fmt: skip
     project_finish(project=project)
     return {"clips": [str(c.pk) for c in clips], "analysis": analysis_brief(analysis, cached=cached)}

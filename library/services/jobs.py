@@ -20,6 +20,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from costs.services import budget_release, budget_reserve_again
+from library.jobs.events import job_finished_emit
 from library.jobs.queue import job_enqueue, job_send, job_send_at, jobs_wake_deferred
 from library.jobs.registry import run_failure_hook
 from library.models import Job, JobOrigin, JobStatus
@@ -102,6 +103,7 @@ def job_cancel(*, job: Job) -> Job:
         # It never ran: settle it as the runner would, so its estimate stops counting now.
         budget_release(job_id=job.pk)
         run_failure_hook(job, "Cancelled.")
+        job_finished_emit(job_id=job.pk, status=JobStatus.CANCELLED)
     Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(cancel_requested=True)
     job.refresh_from_db()
     return job
@@ -205,6 +207,9 @@ def jobs_requeue_stale(*, stale_after: float | None = None, resend_after: float 
                         with profile_scope(job.profile):
                             budget_release(job_id=job.pk)
                             run_failure_hook(job, reason)
+                            job_finished_emit(
+                                job_id=job.pk, status=JobStatus.CANCELLED if job.cancel_requested else JobStatus.FAILED
+                            )
     # Deferred jobs whose wake-up was lost (their worker died between a job's end and it).
     report.woken = jobs_wake_deferred(limit=None, idle_for=stale_after)
     if report.requeued or report.failed or report.resent or report.woken:

@@ -9,6 +9,7 @@ from profiles.common import model_update
 
 PRESET_FIELDS = (
     "name", "description", "width", "height", "fps", "crf", "speed", "max_bitrate", "audio_bitrate", "loudness",
+    "safe_top", "safe_bottom", "safe_left", "safe_right", "pad_darken",
 )  # fmt: skip
 
 

@@ -77,9 +77,11 @@ def project_generate(
     target_duration: float | None = None,
     layout: str = "pad",
     provider: str | None = None,
+    tighten: bool = False,
 ) -> Job:
     """Analyse the video (or reuse a cached analysis), cut `variant_count` variants and render
-    each to 9:16: one job. A paid analysis reserves its estimate first (402 when over budget)."""
+    each to 9:16: one job. A paid analysis reserves its estimate first (402 when over budget).
+    Cuts follow the source's transcript when it has one; `tighten` takes pauses and fillers out."""
     analyzer = analysis_services.provider_for_request(provider)
     _mark_generating(project)
     Project.objects.filter(pk=project.pk).update(source_video=source_video)
@@ -93,6 +95,7 @@ def project_generate(
             "layout": layout,
             "provider": analyzer.name,
             "context_text": project.context_text,
+            "tighten": tighten,
         },
     )
     analysis_services.analysis_reserve_budget(

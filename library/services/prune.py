@@ -16,7 +16,7 @@ from django.core.files.storage import default_storage
 from django.db.models import Q
 from django.utils import timezone
 
-from library.models import Clip, Job, SourceVideo
+from library.models import BrandKit, Clip, Job, MusicTrack, SourceVideo
 from profiles.models import Profile
 from profiles.tenancy import unscoped
 
@@ -25,6 +25,8 @@ FILE_COLUMNS: tuple[tuple[Any, tuple[str, ...]], ...] = (
     (SourceVideo, ("file", "thumbnail")),
     (Clip, ("raw_file", "final_file", "thumbnail")),
     (Job, ("output",)),
+    (BrandKit, ("logo", "font")),
+    (MusicTrack, ("file",)),
 )
 
 

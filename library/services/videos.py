@@ -19,6 +19,7 @@ from library.media import builders
 from library.media import ffmpeg as ff
 from library.media.probe import NotAVideo, probe_video
 from library.models import SourceVideo
+from library.services import transcripts
 from profiles.common import model_update
 from profiles.tenancy import current_profile_id
 
@@ -87,6 +88,7 @@ def source_video_create(*, upload: File[bytes], name: str = "", description: str
                 )
                 row.full_clean()
                 row.save()
+                transcripts.transcript_auto_start(video=row)  # a job, sent once this commits
         except BaseException:
             storage.delete_stored(*stored)
             raise

@@ -20,6 +20,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 import httpx
 
 from profiles.outbound import header_value_is_safe, outbound_client
+from publishing.postiz.analytics import PostAnalytics, post_analytics_from_json
 from publishing.postiz.errors import (
     PostizError,
     error_from_response,
@@ -274,6 +275,12 @@ class PostizClient:
         if posts is None:
             raise bad_response("missing 'posts'")
         return [post_state_from_json(item) for item in as_list(posts, "posts")]
+
+    def post_analytics(self, post_id: str, *, days: int) -> PostAnalytics:
+        """The post's statistics per day over the last `days` days. An older self-hosted Postiz
+        without the route answers 404: PostizError(status=404)."""
+        data = self._request("GET", f"/analytics/post/{quote(post_id, safe='')}", params={"date": days})
+        return post_analytics_from_json(data)
 
     def find_posts_by_group(self, group: str, *, start: datetime, end: datetime) -> list[PostState]:
         return [post for post in self.list_posts(start=start, end=end) if post.group == group]

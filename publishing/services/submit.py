@@ -32,6 +32,7 @@ from library.providers.errors import ProviderError
 from profiles.models import Profile
 from profiles.outbound import is_web_url
 from profiles.tenancy import scoped_profile
+from publishing.events import publications_status_emit
 from publishing.models import PostizCall, Publication, PublicationStatus
 from publishing.postiz import PostItem, PostizClient, PostizError, UploadedMedia
 from publishing.postiz.types import PostType
@@ -192,10 +193,14 @@ def ctx_sleep(ctx: JobContext) -> Callable[[float], None]:
     return cancellable_sleep(ctx.check_cancelled)
 
 
+@transaction.atomic
 def fail_open(group_ids: list[str], error: str) -> None:
-    Publication.objects.filter(
+    open_rows = Publication.objects.select_for_update().filter(
         group__in=group_ids, status__in=[PublicationStatus.QUEUED, PublicationStatus.UPLOADING]
-    ).update(status=PublicationStatus.FAILED, error=error[:5000])
+    )
+    failed = list(open_rows.values_list("pk", flat=True))
+    Publication.objects.filter(pk__in=failed).update(status=PublicationStatus.FAILED, error=error[:5000])
+    publications_status_emit(publication_ids=failed, status=PublicationStatus.FAILED)
 
 
 STATE_TO_STATUS = {"PUBLISHED": PublicationStatus.PUBLISHED, "ERROR": PublicationStatus.FAILED}
@@ -232,6 +237,9 @@ def reconcile(*, client: PostizClient) -> dict[str, int]:
             fields.update(release_url=_release_url(state.release_url), published_at=timezone.now())
         else:
             fields["error"] = "Postiz reports that the provider refused the post."
-        Publication.objects.filter(pk=publication.pk).update(**fields)
+        with transaction.atomic():
+            # Conditional: two reconciles at once (the schedule and a sync) report a change once.
+            if Publication.objects.filter(pk=publication.pk, status=PublicationStatus.SUBMITTED).update(**fields):
+                publications_status_emit(publication_ids=[publication.pk], status=status)
         counts[status] += 1
     return counts

@@ -107,3 +107,25 @@ def test_a_bad_override_is_improperly_configured(raw: str, message: str) -> None
 def test_a_bad_override_stops_the_start_up() -> None:
     with override_settings(COST_PRICES_JSON="{oops"), pytest.raises(ImproperlyConfigured):
         apps.get_app_config("costs").ready()
+
+
+def test_it_prices_elevenlabs_transcription_per_audio_hour() -> None:
+    assert pricing.elevenlabs_transcription_cost(model="scribe_v1", seconds=3600) == Decimal("0.400000")
+    assert pricing.cost_for(provider="elevenlabs", model="scribe_v1", units={"seconds": 90}) == Decimal("0.010000")
+    assert pricing.estimate_transcription(provider="elevenlabs", model="scribe_v2", seconds=36) == Decimal("0.004")
+    assert pricing.estimate_transcription(provider="local", model="tiny.en", seconds=3600) == 0
+    with pytest.raises(UnknownPrice, match="not priced per audio hour"):
+        pricing.elevenlabs_transcription_cost(model="eleven_multilingual_v2", seconds=10)
+    with pytest.raises(UnknownPrice, match="not priced per character"):
+        pricing.elevenlabs_cost(model="scribe_v1", characters=10)
+
+
+def test_a_transcription_price_takes_only_its_own_keys() -> None:
+    with (
+        override_settings(
+            COST_PRICES_JSON='{"elevenlabs": {"scribe_v9": {"per_audio_hour": 1, "per_1k_characters": 1}}}'
+        ),
+        pytest.raises(ImproperlyConfigured, match="unknown keys"),
+    ):
+        pricing.price_table()
+    pricing.price_table.cache_clear()

@@ -46,6 +46,7 @@ def test_one_click_makes_final_clips_from_one_request(cast: Any, bbb: dict) -> N
     response = client.post(ONE_CLICK, {
         "source_video": bbb["id"], "script_text": "Fresh from the meadow: the happiest bunny you will meet today.",
         "variant_count": 2, "target_duration": 6, "preset": "tiktok", "caption_style": {"preset": "pop"},
+        "rotate": ["box", "grow"],
     }, format="json")  # fmt: skip
     assert response.status_code == 202, response.content
     job = Job.all_objects.get(pk=response.json()["id"])
@@ -56,8 +57,13 @@ def test_one_click_makes_final_clips_from_one_request(cast: Any, bbb: dict) -> N
     assert job.progress == 100
     clips = Clip.all_objects.filter(pk__in=job.result["clips"])
     assert clips.count() == 2
+    # The variants differ: each its own caption template (rotate), over the one-click's style.
+    assert {c.variant_index: c.caption_style["preset"] for c in clips} == {1: "box", 2: "grow"}
     for clip in clips:
         assert clip.status == ClipStatus.FINAL and clip.final_file and clip.render_info["preset"] == "tiktok"
+        # The default layout looks at the footage and says what it chose, and why.
+        assert clip.layout == "auto" and clip.render_info["layout"]["used"] in ("track", "pad")
+        assert clip.render_info["layout"]["reason"].startswith("auto: ")
         info = _probe(default_storage.path(clip.final_file.name))
         assert {s["codec_type"] for s in info["streams"]} == {"video", "audio"}
     assert client.post(ONE_CLICK, {"source_video": bbb["id"], "preset": "vhs"}, format="json").status_code == 400

@@ -12,7 +12,8 @@ shapes, independently of library/providers/tts, so the adapter is checked rather
 
 Controls: fail_next(status, times), delay_next(seconds, times), and `calls` (method, path,
 query, key, body). `alignments` keeps every alignment sent, `clones` every voice cloned,
-`deleted` every voice id deleted. Like the real service it is ONE account: every voice in it is
+`deleted` every voice id deleted. Speech to text (POST /v1/speech-to-text) answers `heard`
+spread over the uploaded audio's real duration and keeps each request in `transcriptions`. Like the real service it is ONE account: every voice in it is
 listed to every caller, whoever cloned it.
 """
 
@@ -40,6 +41,8 @@ STOCK_VOICE = "JBFqnCBsd6RMkjVDRZzb"
 MODELS = frozenset({"eleven_multilingual_v2", "eleven_v3", "eleven_flash_v2_5", "eleven_turbo_v2_5", "eleven_flash_v2"})
 OUTPUT_FORMATS = frozenset({"mp3_44100_128", "mp3_44100_64", "mp3_22050_32", "mp3_44100_192"})
 SETTING_RANGES = {"stability": (0, 1), "similarity_boost": (0, 1), "style": (0, 1), "speed": (0.7, 1.2)}
+STT_MODELS = frozenset({"scribe_v1", "scribe_v1_experimental", "scribe_v2"})
+GRANULARITIES = frozenset({"none", "word", "character"})
 
 
 @dataclass
@@ -97,6 +100,12 @@ class ElevenLabsState:
         self.tier = "creator"
         self._faults: deque[Fault] = deque()
         self._delays: deque[float] = deque()
+        # Speech to text: the fake cannot listen, so it "hears" `heard` spread over the audio's
+        # real length; words at the indices in `untimed` come back without start and end.
+        self.heard = "Hello from the fake transcriber."
+        self.untimed: set[int] = set()
+        self.logprob = -0.05  # every word's (exp: its probability)
+        self.transcriptions: list[dict[str, Any]] = []  # the form fields and file of every request
 
     def fail_next(self, status: int, times: int = 1, body: Any = None, retry_after: float | None = None) -> None:
         """The next `times` requests (any route) answer `status` before auth or routing."""
@@ -240,6 +249,8 @@ class ElevenLabsHandler(JSONHandler):
         voice = re.fullmatch(r"/v1/voices/([^/]+)", url.path)
         if method == "POST" and tts:
             self._speech(tts.group(1), body, query)
+        elif method == "POST" and url.path == "/v1/speech-to-text":
+            self._transcribe(content_type, parts)
         elif method == "GET" and url.path == "/v2/voices":
             self._search_voices(query)
         elif method == "GET" and url.path == "/v1/voices":
@@ -293,6 +304,48 @@ class ElevenLabsHandler(JSONHandler):
             self.state.alignments.append(alignment)
         payload = {"audio_base64": base64.b64encode(audio).decode(), "alignment": alignment}
         self.send_json(200, {**payload, "normalized_alignment": alignment})
+
+    def _transcribe(self, content_type: str, parts: list[tuple[str, str | None, bytes]]) -> None:
+        """POST /v1/speech-to-text as documented: multipart/form-data with model_id and one
+        `file` (or a cloud_storage_url), optional language_code and timestamps_granularity
+        (none | word | character). The answer: language_code, language_probability, text and
+        words [{text, start, end, type: word | spacing | audio_event, speaker_id, logprob}]."""
+        if not content_type.startswith("multipart/form-data"):
+            self.send_json(422, _invalid(["body"], "Expected multipart/form-data", "model_attributes_type"))
+            return
+        fields = {name: data.decode("utf-8", "replace") for name, filename, data in parts if filename is None}
+        files = [(filename, data) for name, filename, data in parts if name == "file" and filename is not None]
+        if "model_id" not in fields:
+            self.send_json(422, _invalid(["body", "model_id"], "Field required", "missing"))
+            return
+        if fields["model_id"] not in STT_MODELS:
+            message = f"Model {fields['model_id']!r} does not support speech to text."
+            self.send_json(400, {"detail": {"status": "invalid_model_id", "message": message}})
+            return
+        granularity = fields.get("timestamps_granularity", "word")
+        if granularity not in GRANULARITIES:
+            self.send_json(
+                422, _invalid(["body", "timestamps_granularity"], f"Input should be {sorted(GRANULARITIES)}")
+            )
+            return
+        if len(files) != 1 or "cloud_storage_url" in fields:
+            message = "Exactly one of the file or cloud_storage_url parameters must be provided."
+            self.send_json(400, {"detail": {"status": "invalid_parameters", "message": message}})
+            return
+        language = fields.get("language_code")
+        if language is not None and not re.fullmatch(r"[a-z]{2,3}", language):
+            self.send_json(422, _invalid(["body", "language_code"], "Invalid language code"))
+            return
+        duration = _audio_seconds(files[0][1])
+        if duration is None:
+            self.send_json(400, {"detail": {"status": "invalid_content", "message": "The file is not audio."}})
+            return
+        with self.state.lock:
+            self.state.transcriptions.append(
+                {**fields, "filename": files[0][0], "bytes": len(files[0][1]), "duration": duration}
+            )
+            heard, untimed, logprob = self.state.heard, set(self.state.untimed), self.state.logprob
+        self.send_json(200, _transcription(heard, duration, granularity, language or "en", untimed, logprob))
 
     def _search_voices(self, query: dict[str, str]) -> None:
         voices = list(self.state.voices.values())
@@ -379,3 +432,41 @@ class ElevenLabsHandler(JSONHandler):
                 "has_open_invoices": False,
             },
         )
+
+
+def _audio_seconds(data: bytes) -> float | None:
+    with tempfile.NamedTemporaryFile(prefix="fake-elevenlabs-stt-") as handle:
+        handle.write(data)
+        handle.flush()
+        probe = subprocess.run(
+            ["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", handle.name],
+            capture_output=True, timeout=30,
+        )  # fmt: skip
+    try:
+        return float(probe.stdout)
+    except ValueError:
+        return None
+
+
+def _transcription(
+    heard: str, duration: float, granularity: str, language: str, untimed: set[int], logprob: float
+) -> dict[str, Any]:
+    """`heard` spread evenly over `duration`, with a "spacing" item between words as the API
+    returns them; word times are omitted for granularity "none" and for the `untimed` words."""
+    tokens = heard.split()
+    step = duration / max(len(tokens), 1)
+    items: list[dict[str, Any]] = []
+    for index, token in enumerate(tokens):
+        start, end = round(index * step, 3), round(index * step + step * 0.8, 3)
+        timed = granularity != "none" and index not in untimed
+        items.append({
+            "text": token, "start": start if timed else None, "end": end if timed else None, "type": "word",
+            "speaker_id": "speaker_0", "logprob": logprob,
+        })  # fmt: skip
+        if index < len(tokens) - 1:
+            items.append({"text": " ", "start": end, "end": round((index + 1) * step, 3), "type": "spacing",
+                          "speaker_id": "speaker_0", "logprob": 0.0})  # fmt: skip
+    return {
+        "language_code": language, "language_probability": 0.98, "text": heard, "words": items,
+        "transcription_id": hashlib.sha256(heard.encode()).hexdigest()[:16], "audio_duration_secs": round(duration, 3),
+    }  # fmt: skip

@@ -139,6 +139,10 @@ class PostizState:
         self._faults: deque[Fault] = deque()
         self._delays: deque[float] = deque()
         self.hang_after_create = 0.0  # seconds to wait AFTER storing posts, before answering
+        # GET /analytics/post/{id}: the answer per post id (the pinned shape; [] when none is set);
+        # False: the route does not exist (an older self-hosted Postiz answers 404).
+        self.analytics: dict[str, Any] = {}
+        self.analytics_route = True
 
     # -- setup and controls ----------------------------------------------------------------
 
@@ -280,7 +284,17 @@ class PostizHandler(JSONHandler):
             return self._delete_post
         if method == "GET" and re.fullmatch(r"/integration-settings/[^/]+", route):
             return self._integration_settings
+        if method == "GET" and re.fullmatch(r"/analytics/post/[^/]+", route) and self.state.analytics_route:
+            return self._post_analytics
         return None
+
+    def _post_analytics(self, org: Org, *, arg: str, query: dict[str, str], **_: Any) -> None:
+        if not query.get("date", "").isdigit():
+            self.send_json(400, bad_request("date must be a number of days"))
+            return
+        with self.state.lock:
+            answer = self.state.analytics.get(arg, [])
+        self.send_json(200, answer)
 
     def _integrations(self, org: Org, **_: Any) -> None:
         self.send_json(200, [channel.to_json() for channel in org.channels.values()])

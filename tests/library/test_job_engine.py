@@ -14,7 +14,7 @@ from library.jobs import registry
 
 ENGINE = Path(settings.BASE_DIR) / "library" / "jobs"
 LIBRARY_KINDS = {
-    "analyze", "bulk-render", "generate", "generate-from-segments", "preview", "render", "tts",
+    "analyze", "bulk-render", "generate", "generate-from-segments", "preview", "render", "transcribe", "tts",
     "tool-add-voiceover", "tool-concatenate", "tool-detect-voice", "tool-mute-voice", "tool-title-card", "tool-trim",
 }  # fmt: skip
 

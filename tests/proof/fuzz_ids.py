@@ -45,6 +45,13 @@ def retarget(case: Any, world: World, spare_profile: Any) -> None:
     for prefix, attr in ROW_BY_PREFIX.items():
         if case.path.startswith(prefix) and is_uuid(path_params.get("id")):
             path_params["id"] = str(getattr(world, attr).pk)
+    if case.path.startswith("/api/v1/webhooks/{webhook_pk}/"):
+        if is_uuid(path_params.get("webhook_pk")):
+            path_params["webhook_pk"] = str(world.webhook.pk)
+        if is_uuid(path_params.get("id")):
+            path_params["id"] = str(world.delivery.pk)
+    elif case.path.startswith("/api/v1/webhooks/") and is_uuid(path_params.get("id")):
+        path_params["id"] = str(world.webhook.pk)
     if case.path.startswith("/api/v1/profiles/") and is_uuid(path_params.get("id")):
         path_params["id"] = str(spare_profile.pk)
     if case.path.startswith("/api/v1/library/presets/") and "name" in path_params:

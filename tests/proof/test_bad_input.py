@@ -25,6 +25,7 @@ V = "/api/v1/library/source-videos/"
 C = "/api/v1/library/clips/"
 S = "/api/v1/library/segments/"
 T = "/api/v1/tools/"
+W = "/api/v1/webhooks/"
 
 
 @dataclass(frozen=True)
@@ -123,6 +124,11 @@ CASES = [
         expect=400,
     ),  # fmt: skip
     Bad("enum-render-preset", "post", f"{C}{{clip}}/render/", json={"preset": "betamax"}),
+    Bad("enum-render-layout", "post", f"{C}{{clip}}/render/", json={"layout": "diagonal"}, expect=400),
+    Bad("focus-without-track", "patch", f"{C}{{clip}}/content/", json={"focus": [{"t": 0, "x": 0.5}]}, expect=400),
+    Bad("focus-not-a-list", "patch", f"{C}{{clip}}/content/", json={"layout": "track", "focus": {"t": 0}}, expect=400),
+    Bad("focus-x-out-of-range", "patch", f"{C}{{clip}}/content/", json={"focus": [{"t": 0, "x": 7}]}, expect=400),
+    Bad("focus-nan", "patch", f"{C}{{clip}}/content/", raw='{"focus": [{"t": NaN, "x": 0.5}]}', expect=400),
     Bad("enum-clip-status-filter", "get", f"{C}?status=exploded", expect=400),
     Bad("enum-dashboard-range", "get", "/api/v1/profiles/{profile}/dashboard/?range=1y", expect=400),
     Bad("enum-cost-group-by", "get", "/api/v1/costs/summary/?group_by=week", expect=400),
@@ -146,6 +152,17 @@ CASES = [
         expect=400,
     ),  # fmt: skip
     Bad("enum-layout", "post", "/api/v1/library/one-click/", json=_tv(layout="diagonal"), expect=400),
+    Bad("enum-one-click-captions", "post", "/api/v1/library/one-click/", json=_tv(captions="subs"), expect=400),
+    Bad(
+        "speech-captions-with-script",
+        "post",
+        "/api/v1/library/one-click/",
+        json=_tv(captions="speech", script_text="Buy it."),
+        expect=400,
+    ),  # fmt: skip
+    Bad("type-tighten", "post", f"{P}{{project}}/generate/", json=_tv(variant_count=1, tighten=[1]), expect=400),
+    Bad("enum-content-captions", "patch", f"{C}{{clip}}/content/", json={"captions": 3}, expect=400),
+    Bad("match-script-two-sources", "post", f"{S}match-script/", json=_tv(script_text="x"), expect=400),
     Bad("enum-profile-tts", "patch", "/api/v1/profiles/{profile}/", json={"tts_provider": "festival"}, expect=400),
     Bad(
         "enum-analysis-provider-unconfigured",
@@ -159,6 +176,11 @@ CASES = [
         "enum-analyze-provider-unconfigured", "post", f"{V}{{video}}/analyze/", json={"provider": "gemini"}, expect=400
     ),
     Bad("type-list-analyze-context", "post", f"{V}{{video}}/analyze/", json={"context_text": ["a"]}, expect=400),
+    Bad("enum-transcribe-provider", "post", f"{V}{{video}}/transcribe/", json={"provider": "oracle"}, expect=400),
+    Bad("type-list-transcribe-language", "post", f"{V}{{video}}/transcribe/", json={"language": ["en"]}, expect=400),
+    Bad("unknown-transcribe-language", "post", f"{V}{{video}}/transcribe/", json={"language": "xx"}, expect=400),
+    Bad("enum-transcript-as", "get", f"{V}{{video}}/transcript/?as=ass"),
+    Bad("type-transcript-corrections", "patch", f"{V}{{video}}/transcript/", json={"words": {"0": "x"}}),
     Bad("long-analyze-context", "post", f"{V}{{video}}/analyze/", json={"context_text": LONG}, expect=400),
     Bad(
         "ctype-form-analyze",
@@ -231,6 +253,42 @@ CASES = [
     Bad("null-in-filter", "get", "/api/v1/jobs/?kind=%00", expect=400),
     Bad("null-in-id", "get", f"{C}%00/", expect=404),
     Bad("null-in-upload-name", "post", V, upload=("video", "a\x00b.mp4"), expect=400),
+    # webhooks and API keys (issue 20)
+    Bad("webhook-private-url", "post", W, json={"url": "http://10.0.0.1/hook", "events": ["job.failed"]}, expect=400),
+    Bad(
+        "webhook-metadata-url", "post", W, json={"url": "http://169.254.169.254/", "events": ["job.failed"]}, expect=400
+    ),  # fmt: skip
+    Bad("webhook-file-url", "post", W, json={"url": "file:///etc/passwd", "events": ["job.failed"]}, expect=400),
+    Bad("webhook-unknown-event", "post", W, json={"url": "https://93.184.215.14/h", "events": ["job.won"]}, expect=400),
+    Bad("webhook-events-not-list", "post", W, json={"url": "https://93.184.215.14/h", "events": {"a": 1}}, expect=400),
+    Bad(
+        "webhook-null-in-url",
+        "post",
+        W,
+        json={"url": "https://93.184.215.14/h\x00", "events": ["job.failed"]},
+        expect=400,
+    ),  # fmt: skip
+    Bad("webhook-garbage-id", "post", f"{W}..%2F/ping/", expect=404),
+    Bad("webhook-delivery-garbage-id", "post", f"{W}{{profile}}/deliveries/%00/replay/", expect=404),
+    Bad(
+        "api-key-unknown-scope",
+        "post",
+        "/api/v1/profiles/{profile}/api-keys/",
+        json={"name": "x", "scopes": ["root"]},
+        expect=400,
+    ),  # fmt: skip
+    Bad("api-key-long-name", "post", "/api/v1/profiles/{profile}/api-keys/", json={"name": LONG}, expect=400),
+    Bad(
+        "api-key-past-expiry",
+        "post",
+        "/api/v1/profiles/{profile}/api-keys/",
+        json={"name": "x", "expires_at": "1999-01-01T00:00:00Z"},
+        expect=400,
+    ),  # fmt: skip
+    Bad("api-key-garbage-id", "delete", "/api/v1/profiles/{profile}/api-keys/not-a-key/", expect=404),
+    Bad("analytics-garbage-id", "get", "/api/v1/publishing/publications/%00/analytics/?refresh=true", expect=404),
+    Bad("clip-analytics-garbage-id", "get", "/api/v1/library/clips/not-a-uuid/analytics/", expect=404),
+    # (garbage Api-Key headers: tests/profiles/test_api_keys.py; this harness sends alice's JWT)
 ]
 
 

@@ -19,8 +19,9 @@ from library.models import Clip, ClipStatus, ExportPreset, Job, JobStatus, Proje
 from library.services.videos import source_video_create
 from profiles.tenancy import profile_scope, unscoped
 from publishing.models import Publication
+from webhooks.models import Webhook, WebhookDelivery, WebhookEvent
 
-PRODUCT_APPS = ("profiles", "costs", "library", "publishing")
+PRODUCT_APPS = ("profiles", "webhooks", "costs", "library", "publishing")
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,8 @@ class World:
     preset: Any
     publication: Any
     cost_entry: Any
+    webhook: Any = None
+    delivery: Any = None  # a finished delivery of `webhook`
 
     def stored_names(self) -> list[str]:
         return [
@@ -94,7 +97,10 @@ def build_world(profile: Any, samples: Samples, *, tag: str = "w") -> World:
         cost_entry = cost_entry_record(
             provider="elevenlabs", model="eleven_multilingual_v2", operation="tts", units={"characters": 100}
         )
-    return World(profile, video, segment, project, clip, job, preset, publication, cost_entry)
+        webhook = Webhook.objects.create(url="https://93.184.215.14/hooks", events=["job.succeeded"], secret="whsec_x")
+        event = WebhookEvent.objects.create(type="job.succeeded", body='{"type":"job.succeeded"}')
+        delivery = WebhookDelivery.objects.create(webhook=webhook, event=event, status="succeeded", attempts=1)
+    return World(profile, video, segment, project, clip, job, preset, publication, cost_entry, webhook, delivery)
 
 
 def row_counts() -> dict[str, int]:

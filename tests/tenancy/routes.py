@@ -127,6 +127,26 @@ def _make_source_video() -> Model:
     )  # fmt: skip
 
 
+def _make_transcript() -> Model:
+    from library.models import SourceVideo, Transcript
+
+    video = SourceVideo.objects.create(
+        name="secret talk", file="x/talk.mp4", thumbnail="x/talk.jpg", sha256="1" * 64, size_bytes=1,
+        duration=10.0, width=640, height=360, has_audio=True,
+    )  # fmt: skip
+    words = [{"text": "Secret.", "start": 0.5, "end": 1.0, "probability": 0.9}]
+    return Transcript.objects.create(
+        source_video=video, provider="local", model="tiny.en", language="en", text="Secret.", words=words,
+        sentences=[{"text": "Secret.", "start": 0.5, "end": 1.0}], mean_probability=0.9, reliable=True,
+    )  # fmt: skip
+
+
+def _make_music_track() -> Model:
+    from library.models import MusicTrack
+
+    return MusicTrack.objects.create(name="secret jingle", file="x/music.mp3", size_bytes=1, duration=30.0)
+
+
 def _make_job() -> Model:
     from library.models import Job, JobStatus
 
@@ -185,6 +205,38 @@ def _make_publication() -> Model:
     )  # fmt: skip
 
 
+def _make_brand_kit() -> Model:
+    from library.models import BrandKit
+
+    return BrandKit.objects.create(highlight_color="#123456", intro_template="closing",
+                                   intro_fields={"call_to_action": "secret sale"})  # fmt: skip
+
+
+def _api_key_id_of(profile: Any) -> dict:
+    """The URL of one API key of `profile` (made in its scope), under that profile."""
+    from tests.factories import ProfileAPIKeyFactory
+
+    return {"pk": profile.pk, "key_id": ProfileAPIKeyFactory.create(profile=profile).pk}
+
+
+def _make_webhook() -> Model:
+    from webhooks.models import Webhook
+
+    return Webhook.objects.create(url="https://93.184.215.14/secret-hook", events=["job.succeeded"], secret="whsec_x")
+
+
+def _make_delivery() -> Model:
+    from webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEvent
+
+    event = WebhookEvent.objects.create(type="job.succeeded", body='{"data":"secret"}')
+    # Finished, so that replay would act if the guard failed.
+    return WebhookDelivery.objects.create(webhook=_make_webhook(), event=event, status=DeliveryStatus.FAILED)
+
+
+def _delivery_url(delivery: Model) -> dict:
+    return {"webhook_pk": delivery.webhook_id, "pk": delivery.pk}  # type: ignore[attr-defined]
+
+
 AUTH = "authentication: acts only on the caller's own account and tokens"
 
 ROUTES: dict[str, Case] = {
@@ -205,6 +257,18 @@ ROUTES: dict[str, Case] = {
     "profile-detail": UserScoped(kwargs=lambda p: {"pk": p.pk}, body={"name": "hijacked"}),
     "profile-set-default": UserScoped(kwargs=lambda p: {"pk": p.pk}),
     "profile-dashboard": UserScoped(kwargs=lambda p: {"pk": p.pk}),
+    "profile-api-key-list": UserScoped(kwargs=lambda p: {"pk": p.pk}, body={"name": "hijacker"}),
+    "profile-api-key-detail": UserScoped(kwargs=_api_key_id_of),
+    "webhook-list": ScopedCollection(make=_make_webhook),
+    "webhook-detail": Scoped(
+        make=_make_webhook, body=lambda w: {"url": "https://93.184.215.14/mine", "events": ["job.failed"]}
+    ),
+    "webhook-rotate-secret": Scoped(make=_make_webhook, snapshot=lambda w: (w.secret, w.updated_at)),
+    "webhook-ping": Scoped(make=_make_webhook),
+    # A webhook's deliveries: another profile's webhook in the URL answers 404.
+    "webhook-delivery-list": Scoped(make=_make_webhook, kwargs=lambda w: {"webhook_pk": w.pk}),
+    "webhook-delivery-detail": Scoped(make=_make_delivery, kwargs=_delivery_url),
+    "webhook-delivery-replay": Scoped(make=_make_delivery, kwargs=_delivery_url),
     "cost-entry-list": ScopedCollection(make=_make_cost_entry),
     "cost-entry-detail": Scoped(make=_make_cost_entry),
     "cost-summary": ScopedCollection(make=_make_cost_entry),
@@ -214,6 +278,17 @@ ROUTES: dict[str, Case] = {
     "source-video-stream": Scoped(make=_make_source_video),
     "source-video-thumbnail": Scoped(make=_make_source_video),
     "source-video-analyze": Scoped(make=_make_source_video, body=lambda v: {"provider": "local"}),
+    "source-video-transcribe": Scoped(
+        make=_make_transcript, kwargs=lambda t: {"pk": t.source_video_id}, body=lambda t: {"provider": "local"}
+    ),  # fmt: skip
+    "source-video-transcript": Scoped(
+        make=_make_transcript,
+        kwargs=lambda t: {"pk": t.source_video_id},
+        body=lambda t: {"words": [{"index": 0, "text": "hijacked"}]},
+    ),  # fmt: skip
+    "music-track-list": ScopedCollection(make=_make_music_track),
+    "music-track-detail": Scoped(make=_make_music_track, body=lambda obj: {"name": "hijacked"}),
+    "music-track-stream": Scoped(make=_make_music_track),
     "job-list": ScopedCollection(make=_make_job),
     "job-detail": Scoped(make=_make_job),
     "job-cancel": Scoped(make=_make_job),
@@ -267,6 +342,8 @@ ROUTES: dict[str, Case] = {
         make=_make_publication, body_with_foreign=lambda p: {"clip": str(p.clip_id), "integration_ids": ["a-x"]}
     ),
     "publication-detail": Scoped(make=_make_publication),
+    "publication-analytics": Scoped(make=_make_publication),
+    "clip-analytics": Scoped(make=_make_clip),
     "publishing-bulk": ScopedCollection(
         make=_make_clip,
         body_with_foreign=lambda c: {
@@ -295,6 +372,10 @@ ROUTES: dict[str, Case] = {
     "tools-add-voiceover": ScopedCollection(
         make=_make_tool_job, body_with_foreign=lambda job: {"source_videos": [str(job.source_video_id)], "text": "hi"}
     ),
+    # The profile's one brand kit (no id in the URL): each profile sees and changes only its own.
+    "brand-kit": ScopedCollection(make=_make_brand_kit),
+    "brand-kit-logo": ScopedCollection(),
+    "brand-kit-font": ScopedCollection(),
     "tools-templates": ScopedCollection(),
     "tools-template-render": ScopedCollection(
         make=_make_tool_job,

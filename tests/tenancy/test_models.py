@@ -7,7 +7,7 @@ from django.apps import apps
 
 from profiles.tenancy import ProfileScopedManager, ProfileScopedModel
 
-PROJECT_APPS = {"profiles", "costs", "library", "publishing", "scopedapp"}
+PROJECT_APPS = {"profiles", "webhooks", "costs", "library", "publishing", "scopedapp"}
 GLOBAL_MODELS = {
     "profiles.Profile": "the tenant itself; its rows are user-scoped (ProfileViewSet filters by request.user)",
 }

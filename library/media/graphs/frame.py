@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING, Literal
 
 import ffmpeg
 
+from library.media.graphs.follow import Window, follow
+
 if TYPE_CHECKING:
     from ffmpeg.nodes import Stream  # ffmpeg-python ships no types (mypy sees Any); named for readers
 
@@ -13,10 +15,25 @@ if TYPE_CHECKING:
 # centred on black (the concat tool joins pieces of different sizes without a look of its own).
 Mode = Literal["pad", "crop", "letterbox"]
 MODES: tuple[Mode, ...] = ("pad", "crop", "letterbox")
+# The pad layout's blurred background loses this share of its brightness (an export preset's
+# pad_darken sets its own): the footage band then stands out from its own blurred copy.
+PAD_DARKEN = 0.4
 
 
-def reframe(stream: Stream, *, width: int, height: int, mode: str = "pad") -> Stream:
-    """`stream` scaled into width x height by `mode` (see Mode), with square pixels."""
+def reframe(
+    stream: Stream,
+    *,
+    width: int,
+    height: int,
+    mode: str = "pad",
+    window: Window | None = None,
+    darken: float = PAD_DARKEN,
+) -> Stream:
+    """`stream` scaled into width x height by `mode` (see Mode), with square pixels; with a
+    `window` (layouts track and split), the window's moving crop instead (see follow). `darken`:
+    the share of brightness the pad background loses."""
+    if window is not None:
+        return follow(stream, window, width=width, height=height).filter("setsar", 1)
     if mode == "crop":
         framed = stream.filter("scale", width, height, force_original_aspect_ratio="increase").filter(
             "crop", width, height
@@ -33,6 +50,8 @@ def reframe(stream: Stream, *, width: int, height: int, mode: str = "pad") -> St
             .filter("scale", width // 4, height // 4, force_original_aspect_ratio="increase")
             .filter("crop", width // 4, height // 4)
             .filter("boxblur", 10, 2)
+            # Luma scaled towards video black (16), at quarter size where it costs nothing.
+            .filter("lutyuv", y=f"16+(val-16)*{1 - min(max(darken, 0.0), 0.9):.3f}")
             .filter("scale", width, height)
         )
         foreground = split[0].filter("scale", width, height, force_original_aspect_ratio="decrease")

@@ -22,6 +22,7 @@ from library.providers.analysis.base import (
     AnalysisProvider,
     MalformedAnswer,
     ScoredSegment,
+    Spoken,
     normalize_segments,
 )
 from library.providers.analysis.gemini import GeminiAnalysisProvider, batches_for, frames_for
@@ -38,6 +39,7 @@ __all__ = [
     "LocalAnalysisProvider",
     "MalformedAnswer",
     "ScoredSegment",
+    "Spoken",
     "analyze_with_fallback",
     "batches_for",
     "default_provider_name",

@@ -41,6 +41,15 @@ class Analysis:
     notes: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Spoken:
+    """What is said in the video (its transcript), for providers that listen: word times and
+    sentences (text, start, end), in seconds of the video."""
+
+    words: tuple[tuple[float, float], ...] = ()
+    sentences: tuple[tuple[str, float, float], ...] = ()
+
+
 class AnalysisError(ProviderError):
     """The analysis failed. `retryable`: trying again later may succeed (rate limit, outage,
     timeout); otherwise the same request will fail again (bad key, bad request)."""
@@ -67,6 +76,7 @@ class AnalysisProvider(Protocol):
         job_id: uuid.UUID | str | None = None,
         on_progress: Callable[[float], None] | None = None,
         should_cancel: Callable[[], bool] | None = None,
+        spoken: Spoken | None = None,
     ) -> Analysis: ...
 
 

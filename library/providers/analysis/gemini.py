@@ -30,7 +30,7 @@ from costs.services import cost_entry_record
 from library.media import analysis as media
 from library.media import ffmpeg as ff
 from library.providers.analysis import gemini_prompt as prompt
-from library.providers.analysis.base import Analysis, AnalysisError, MalformedAnswer, normalize_segments
+from library.providers.analysis.base import Analysis, AnalysisError, MalformedAnswer, Spoken, normalize_segments
 from library.providers.backoff import call_with_backoff, parse_retry_after
 from profiles.tenancy import ScopeError, current_profile
 
@@ -151,6 +151,7 @@ class GeminiAnalysisProvider:
         job_id: uuid.UUID | str | None = None,
         on_progress: Callable[[float], None] | None = None,
         should_cancel: Callable[[], bool] | None = None,
+        spoken: Spoken | None = None,
     ) -> Analysis:
         if not duration or duration <= 0:
             raise AnalysisError("the video's duration is unknown; probe it before analysing")
@@ -164,7 +165,7 @@ class GeminiAnalysisProvider:
         scratch = Path(tempfile.mkdtemp(prefix="analysis-gemini-", dir=workdir))
         try:
             frames = self._sample(video_path, scratch, duration, on_progress, should_cancel)
-            return self._ask(frames, duration, context_text, job_id, on_progress, should_cancel)
+            return self._ask(frames, duration, context_text, job_id, on_progress, should_cancel, spoken)
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
 
@@ -200,6 +201,7 @@ class GeminiAnalysisProvider:
         job_id: uuid.UUID | str | None,
         on_progress: Callable[[float], None] | None,
         should_cancel: Callable[[], bool] | None,
+        spoken: Spoken | None = None,
     ) -> Analysis:
         step = duration / len(frames)
         batches = [frames[i : i + self.batch_frames] for i in range(0, len(frames), self.batch_frames)]
@@ -210,7 +212,9 @@ class GeminiAnalysisProvider:
             for number, batch in enumerate(batches, start=1):
                 if should_cancel is not None and should_cancel():
                     raise ff.Cancelled("cancelled between Gemini requests")
-                parts = prompt.request_parts(batch, duration=duration, step=step, context_text=context_text)
+                parts = prompt.request_parts(
+                    batch, duration=duration, step=step, context_text=context_text, spoken=spoken
+                )
                 response = self._call(client, parts, notes, should_cancel)
                 units = self._record(response, frames=len(batch), job_id=job_id)
                 for key in totals:

@@ -12,11 +12,12 @@ from typing import Any
 from google.genai import types
 
 from library.media.analysis import SampledFrame
-from library.providers.analysis.base import MalformedAnswer, ScoredSegment
+from library.providers.analysis.base import MalformedAnswer, ScoredSegment, Spoken
 
 # Answers may round a segment's end up to the next whole second past the last frame.
 TIME_TOLERANCE = 0.5
 MAX_CONTEXT_CHARS = 4000
+MAX_TRANSCRIPT_CHARS = 6000  # of one request's part of the transcript
 MAX_TAGS = 8
 
 _NUMBER = types.Schema(type=types.Type.NUMBER)
@@ -63,14 +64,35 @@ def frame_label(frame: SampledFrame) -> str:
     return f"Frame at {frame.t:.1f} s:"
 
 
+def transcript_block(spoken: Spoken | None, first: float, last: float) -> str:
+    """The sentences said during [first, last], with their times, for the prompt."""
+    if spoken is None:
+        return ""
+    lines = [f"[{a:.1f}-{b:.1f} s] {text}" for text, a, b in spoken.sentences if a < last and first < b]
+    text = "\n".join(lines)[:MAX_TRANSCRIPT_CHARS]
+    if not text:
+        return ""
+    return (
+        "\nWhat is said in this part (transcript, with times in seconds). Prefer segments that start and end\n"
+        "between sentences, and sentences that name the product, ask a question or give a figure:\n"
+        f"{text}\n"
+    )
+
+
 def request_parts(
-    frames: Sequence[SampledFrame], *, duration: float, step: float, context_text: str
+    frames: Sequence[SampledFrame],
+    *,
+    duration: float,
+    step: float,
+    context_text: str,
+    spoken: Spoken | None = None,
 ) -> list[types.Part]:
-    """One request's parts: the instructions, then each frame's label and JPEG. `step` is the
-    time between two sampled frames."""
+    """One request's parts: the instructions (with the transcript of this part, if any), then
+    each frame's label and JPEG. `step` is the time between two sampled frames."""
     first, last = max(frames[0].t - step / 2, 0.0), min(frames[-1].t + step / 2, duration)
     context = context_text.strip()[:MAX_CONTEXT_CHARS]
     context_block = f"\nAbout the product and brand (use it to judge what matters):\n{context}\n" if context else ""
+    context_block += transcript_block(spoken, first, last)
     parts = [
         types.Part.from_text(
             text=INSTRUCTIONS.format(duration=duration, interval=step, first=first, last=last, context=context_block)

@@ -18,9 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from costs.services import cost_entry_record
+from library import keywords
 from library.media import analysis as media
 from library.media import ffmpeg as ff
-from library.providers.analysis.base import Analysis, AnalysisError, ScoredSegment, normalize_segments
+from library.providers.analysis.base import Analysis, AnalysisError, ScoredSegment, Spoken, normalize_segments
 from profiles.tenancy import current_profile
 
 MODEL = "ffmpeg"
@@ -34,6 +35,9 @@ DUPLICATE_DISTANCE = 6.0  # mean grey-level difference of two shots' middle thum
 MOTION_SCALE = 3.0  # motion that scores 63% of the motion part
 CUT_NEAR_SECONDS = 0.3
 WEIGHTS = {"motion": 0.45, "exposure": 0.25, "contrast": 0.15, "cut": 0.15}
+SPEECH_WEIGHT = 0.4  # the share of speech density in the score of a window where someone speaks
+FULL_DENSITY = 0.6  # words covering this share of a window count as dense speech
+MAX_HOOK_POINTS = 25.0
 
 
 @dataclass(frozen=True)
@@ -79,8 +83,11 @@ def _samples(scan: media.Scan) -> list[_Sample]:
     return samples
 
 
-def _alive_parts(start: float, end: float, samples: list[_Sample], step: float) -> list[tuple[float, float]]:
-    """The shot [start, end) minus its dead stretches."""
+def _alive_parts(
+    start: float, end: float, samples: list[_Sample], step: float, spoken: Spoken | None = None
+) -> list[tuple[float, float]]:
+    """The shot [start, end) minus its dead stretches. A still picture while someone speaks
+    (a presenter at a desk) is not dead."""
     inside = [s for s in samples if start <= s.t < end and s.motion is not None] or [
         s for s in samples if start <= s.t < end
     ]
@@ -95,7 +102,12 @@ def _alive_parts(start: float, end: float, samples: list[_Sample], step: float) 
             # A fade from or to black goes whatever its length; stillness only when it lasts
             # (real footage dips below the threshold for a sample here and there).
             fade = (at_start or at_end) and all(s.dark for s in run)
-            if fade or len(run) * step >= MIN_DEAD_SECONDS:
+            talking = (
+                spoken is not None
+                and not all(s.dark for s in run)
+                and _speech_in(spoken, run[0].t, run[-1].t + step) > 0
+            )
+            if not talking and (fade or len(run) * step >= MIN_DEAD_SECONDS):
                 removed.append((start if at_start else run[0].t, end if at_end else run[-1].t + step))
         run = []
     parts, cursor = [], start
@@ -191,8 +203,37 @@ def _drop_duplicates(shots: list[_Shot], scan: media.Scan, notes: list[str]) -> 
     return [shot for shot, _ in kept]
 
 
-def segments_from_scan(scan: media.Scan, duration: float) -> tuple[list[ScoredSegment], list[str]]:
-    """Scored windows of the usable footage, and notes on what was left out."""
+def _speech_in(spoken: Spoken, start: float, end: float) -> float:
+    """Seconds of [start, end) covered by words."""
+    return sum(max(0.0, min(end, b) - max(start, a)) for a, b in spoken.words)
+
+
+def _with_speech(window: ScoredSegment, spoken: Spoken, context: frozenset[str]) -> ScoredSegment:
+    """A window's score with what is said in it: speech density beside the picture, plus the
+    hooks of the sentences heard in it (the product's keywords, questions, numbers)."""
+    density = _speech_in(spoken, window.start, window.end) / max(window.length, 1e-6)
+    if density <= 0:
+        return window
+    points, tags = 0.0, ["speech"]
+    heard = [text for text, a, b in spoken.sentences if a < window.end and window.start < b]
+    for text in heard:
+        found, why = keywords.sentence_hooks(text, context)
+        points += found
+        tags += [t for t in why if t not in tags]
+    speech = 100 * min(density / FULL_DENSITY, 1.0)
+    score = (1 - SPEECH_WEIGHT) * window.score + SPEECH_WEIGHT * speech + min(points, MAX_HOOK_POINTS)
+    said = " ".join(heard)[:120]
+    description = window.description + (f', speech: "{said}"' if said else ", speech")
+    return ScoredSegment(
+        window.start, window.end, round(min(score, 100.0), 1), description, tuple(dict.fromkeys([*window.tags, *tags]))
+    )
+
+
+def segments_from_scan(
+    scan: media.Scan, duration: float, spoken: Spoken | None = None, context_text: str = ""
+) -> tuple[list[ScoredSegment], list[str]]:
+    """Scored windows of the usable footage, and notes on what was left out. With `spoken`
+    (the transcript), windows where someone speaks are scored on that too."""
     notes = [f"{len(scan.cuts)} shot change(s) found"]
     samples = _samples(scan)
     if not samples:
@@ -201,10 +242,13 @@ def segments_from_scan(scan: media.Scan, duration: float) -> tuple[list[ScoredSe
     bounds = [0.0, *(c for c in scan.cuts if 0 < c < duration), duration]
     shots: list[_Shot] = []
     usable = 0.0
+    context = keywords.context_words(context_text)
     for number, (start, end) in enumerate(itertools.pairwise(bounds), start=1):
-        for a, b in _alive_parts(start, end, samples, step):
+        for a, b in _alive_parts(start, end, samples, step, spoken):
             usable += b - a
             windows = [_score_window(w_start, w_end, number, samples, scan.cuts) for w_start, w_end in _windows(a, b)]
+            if spoken is not None and spoken.words:
+                windows = [_with_speech(w, spoken, context) for w in windows]
             shots.append(_Shot(number=number, start=a, end=b, windows=windows))
     if duration - usable >= MIN_DEAD_SECONDS:
         notes.append(f"left out {duration - usable:.1f} s of dark, frozen or very short footage")
@@ -228,6 +272,7 @@ class LocalAnalysisProvider:
         job_id: uuid.UUID | str | None = None,
         on_progress: Callable[[float], None] | None = None,
         should_cancel: Callable[[], bool] | None = None,
+        spoken: Spoken | None = None,
     ) -> Analysis:
         if not duration or duration <= 0:
             raise AnalysisError("the video's duration is unknown; probe it before analysing")
@@ -247,7 +292,9 @@ class LocalAnalysisProvider:
             raise AnalysisError(f"local analysis failed: {exc}", retryable=isinstance(exc, ff.MediaTimeout)) from exc
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
-        segments, notes = segments_from_scan(scan, duration)
+        segments, notes = segments_from_scan(scan, duration, spoken, context_text)
+        if spoken is not None and spoken.words:
+            notes.append(f"scored speech too: {len(spoken.sentences)} sentence(s) heard")
         usage = {"frames": len(scan.frames), "seconds": round(duration, 3)}
         # Free, but recorded: the ledger shows what ran. Outside a profile scope (a shell, a
         # benchmark) there is no ledger to write to.

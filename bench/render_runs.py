@@ -1,4 +1,5 @@
-"""The timed renders of bench/render.py and the process-tree memory sampler.
+"""The timed renders of bench/render.py (the product and the shared yardstick) and the
+process-tree memory sampler.
 
 Every render runs in a fresh child process (`render.py --child KIND ...`), so one run's memory
 or caches cannot leak into the next; the child times its own work and writes it to a JSON file,
@@ -32,76 +33,105 @@ def cpu_seconds() -> float:
 
 # -- the children ---------------------------------------------------------------------------
 
+YARDSTICK = ROOT.parent / "shared" / "bench" / "ref_ffmpeg.sh"
+SOURCE = ROOT.parent / "shared" / "media" / "big_buck_bunny_0_30.webm"
+CUTS = [(0.0, 8.0), (11.0, 19.0), (21.0, 29.0)]  # the yardstick's
+# The yardstick's captions drawn by the product: DejaVu Sans Bold at 77 px (ASS size), a 4 px
+# black outline, no shadow, white words and the spoken one yellow, the block's bottom at 75 %
+# of the height, 80 px from the sides.
+YARDSTICK_STYLE = {
+    "preset": "karaoke", "font": "DejaVu Sans", "size": 66, "color": "#FFFFFF", "highlight_color": "#FFFF00",
+    "outline_color": "#000000", "outline": 4, "shadow": 0, "bold": True, "position": "bottom", "margin_v": 25,
+    "margin_h": 7.4,
+}  # fmt: skip
 
-def product_render(job: dict[str, Any], out: Path) -> dict[str, float]:
-    """The product's pipeline as the render job uses it: ASS written, graph built, run."""
+
+def _caption_words(inputs: Path) -> list[Any]:
+    """The yardstick's word timings (captions.json: one event per word, from its start to the next's)."""
+    from library.media import captions
+
+    cap = json.loads((inputs / "captions.json").read_text())
+    return [captions.Word(cap["words"][e["active"]], e["start"], e["end"]) for e in cap["events"]]
+
+
+def product_render(job: dict[str, Any], out: Path) -> dict[str, Any]:
+    """The product's final render as clip_render runs it (library.services.final_render and
+    music.clip_sound): captions written, the sound mixed and measured alone (loudness_pass, the
+    audio-only pass), then the one video pass of render_graph, run by library.media.ffmpeg.run.
+    Settings only: nothing here touches the database (django.setup is not needed)."""
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "editai.settings")
-    import django
-
-    django.setup()  # settings only: nothing here touches the database
     from library.media import captions
     from library.media.ffmpeg import run, timeout_for
     from library.media.graphs.encode import Encoding
+    from library.media.graphs.follow import Window
+    from library.media.graphs.overlay import Brand, Logo
     from library.media.graphs.pieces import Piece
-    from library.media.render import RenderSpec, render_graph
+    from library.media.loudness import loudness_pass
+    from library.media.render import Music, RenderSpec, render_graph
 
-    words = [captions.Word(text, start, end) for text, start, end in job["words"]]
+    inputs, full = Path(job["inputs"]), job["variant"] == "full"
+    folder = out.parent / f"{out.stem}-work"
+    folder.mkdir(exist_ok=True)
+    words = _caption_words(inputs)
+    style = {**YARDSTICK_STYLE, "preset": "box"} if full else job["style"]
     started, cpu = time.perf_counter(), cpu_seconds()
-    ass = captions.write_ass(words, out.with_suffix(".ass"), width=job["width"], height=job["height"])
+    ass = captions.write_ass(words, folder / "captions.ass", width=1080, height=1920, style=style,
+                             fonts_dir=folder / "fonts")  # fmt: skip
+    pieces = [Piece(SOURCE, start, end) for start, end in CUTS]
+    brand, music = None, None
+    if full:  # a window that pans across each cut (the tracker's output, fixed here), a logo, a bed
+        pan = Window(((0.0, 0.3), (3.0, 0.55), (6.0, 0.7), (8.0, 0.6)))
+        pieces = [Piece(SOURCE, start, end, window=pan) for start, end in CUTS]
+        brand = Brand(logo=Logo(Path(job["logo"]), x=780, y=80, w=240, h=240, opacity=0.9))
+        music = Music(Path(job["music"]))
     spec = RenderSpec(
-        pieces=[Piece(Path(job["source"]), start, end) for start, end in job["cuts"]], output=out,
-        encoding=Encoding(crf=job["crf"], preset=job["preset"], max_bitrate=None, audio_bitrate=job["audio_bitrate"]),
-        layout="pad", captions=ass, voice=Path(job["voice"]), original_audio="duck", loudness=job["loudness"],
+        pieces=pieces, output=out, encoding=Encoding(crf=23, preset="veryfast", audio_bitrate="128k"), layout="pad",
+        captions=ass, fonts_dir=folder / "fonts", voice=inputs / "vo.wav", original_audio="duck", loudness=-14.0,
+        duration=24.0, thumbnail=folder / "thumbnail.jpg", brand=brand, music=music,
     )  # fmt: skip
-    run(render_graph(spec), timeout=timeout_for(spec.output_duration), duration=spec.output_duration)
-    return {"elapsed": time.perf_counter() - started, "cpu": cpu_seconds() - cpu}
+    audio_started = time.perf_counter()
+    spec, measured = loudness_pass(spec, folder, lambda graph: run(graph, timeout=timeout_for(24.0)),
+                                   music_volume_db=-6.0 if music else None)  # fmt: skip
+    video_started = time.perf_counter()
+    graph = render_graph(spec)
+    run(graph, timeout=timeout_for(spec.output_duration), duration=spec.output_duration)
+    done = time.perf_counter()
+    return {"elapsed": done - started, "cpu": cpu_seconds() - cpu, "audio_pass": video_started - audio_started,
+            "video_pass": done - video_started, "measured": measured}  # fmt: skip
 
 
-def handwritten_args(job: dict[str, Any], out: Path) -> list[str]:
-    """One ffmpeg command, written by hand: each cut read with input seeking, concatenated
-    first, then ONE 9:16 chain (quarter-size boxblur background under the scaled picture),
-    captions, the voice over the ducked original, loudnorm, the encode."""
-    w, h, fps, rate = job["width"], job["height"], job["fps"], job["sample_rate"]
-    args = [job["ffmpeg"], "-hide_banner", "-nostdin", "-nostats", "-loglevel", "error", "-y"]
-    for start, end in job["cuts"]:
-        args += ["-ss", f"{start:.3f}", "-t", f"{end - start:.3f}", "-i", job["source"]]
-    args += ["-i", job["voice"]]
-    n = len(job["cuts"])
-    stereo = f"aresample={rate},aformat=sample_fmts=fltp:channel_layouts=stereo"
-    graph = ";".join([
-        "".join(f"[{i}:v][{i}:a]" for i in range(n)) + f"concat=n={n}:v=1:a=1[cv][ca]",
-        f"[cv]fps={fps},split[fg][bg]",
-        f"[bg]scale={w // 4}:{h // 4}:force_original_aspect_ratio=increase,crop={w // 4}:{h // 4},"
-        f"boxblur=10:2,scale={w}:{h}[blurred]",
-        f"[fg]scale={w}:{h}:force_original_aspect_ratio=decrease[front]",
-        f"[blurred][front]overlay=(W-w)/2:(H-h)/2,setsar=1,subtitles=filename='{job['ass']}',format=yuv420p[v]",
-        f"[{n}:a]{stereo},asplit[voice][key]",
-        f"[ca]{stereo}[original]",
-        "[original][key]sidechaincompress=threshold=0.015:ratio=12:attack=20:release=350[ducked]",
-        f"[ducked][voice]amix=inputs=2:duration=first:normalize=0,loudnorm=I={job['loudness']}:TP=-1.5:LRA=11,"
-        f"aresample={rate}[a]",
-    ])  # fmt: skip
-    return [
-        *args, "-filter_complex", graph, "-map", "[v]", "-map", "[a]",
-        "-c:v", "libx264", "-preset", job["preset"], "-crf", str(job["crf"]), "-profile:v", "high", "-level:v", "4.1",
-        "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", job["audio_bitrate"], "-ar", str(rate), "-ac", "2",
-        "-movflags", "+faststart", "-t", f"{sum(e - s for s, e in job['cuts']):.3f}", str(out),
-    ]  # fmt: skip
-
-
-def handwritten_render(job: dict[str, Any], out: Path) -> dict[str, float]:
+def yardstick_render(job: dict[str, Any], out: Path) -> dict[str, Any]:
     started, cpu = time.perf_counter(), cpu_seconds()
-    subprocess.run(handwritten_args(job, out), check=True, stdin=subprocess.DEVNULL)
+    env = {**os.environ, "BENCHREF_INPUTS": job["inputs"], "SRC": str(SOURCE)}
+    subprocess.run(["sh", str(YARDSTICK), str(out)], check=True, stdin=subprocess.DEVNULL, env=env)
     return {"elapsed": time.perf_counter() - started, "cpu": cpu_seconds() - cpu}
 
 
-CHILDREN = {"product": product_render, "handwritten": handwritten_render}
+CHILDREN = {"product": product_render, "full": product_render, "yardstick": yardstick_render}
 
 
 def child_main(kind: str, job_path: Path, out: Path, result: Path) -> None:
-    job = json.loads(job_path.read_text())
+    job = {**json.loads(job_path.read_text()), "variant": kind}
     result.write_text(json.dumps(CHILDREN[kind](job, out)))
+
+
+def product_args(job: dict[str, Any], out: Path) -> list[str]:
+    """The product's video-pass command for the plain clip (printed by --graph), with the sound
+    pass's file and gain as a real render would have them."""
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "editai.settings")
+    from library.media.ffmpeg import compile_args
+    from library.media.graphs.pieces import Piece
+    from library.media.render import RenderSpec, render_graph
+
+    inputs = Path(job["inputs"])
+    spec = RenderSpec(
+        pieces=[Piece(SOURCE, start, end) for start, end in CUTS], output=out, captions=out.with_suffix(".ass"),
+        fonts_dir=out.parent / "fonts", voice=inputs / "vo.wav", loudness=-14.0, duration=24.0,
+        thumbnail=out.with_suffix(".jpg"), premix=out.parent / "mix.wav", gain_db=7.8,
+    )  # fmt: skip
+    return compile_args(render_graph(spec))
 
 
 # -- the parent's measurement ---------------------------------------------------------------

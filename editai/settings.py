@@ -388,13 +388,17 @@ FFMPEG_TIMEOUT_BASE = env_float("EDITAI_FFMPEG_TIMEOUT_BASE", 60.0)
 FFMPEG_TIMEOUT_FACTOR = env_float("EDITAI_FFMPEG_TIMEOUT_FACTOR", 20.0)
 # Layout `auto` crops to the tracked subject (`track`) when the tracker's confidence is at least
 # this (0..1: the share of the range where a face, or a moving subject, was found), else pads.
-# (Named with its EDITAI_ prefix, as the reframe services read it.)
-EDITAI_TRACK_MIN_CONFIDENCE = env_float("EDITAI_TRACK_MIN_CONFIDENCE", 0.5)
-if not 0 <= EDITAI_TRACK_MIN_CONFIDENCE <= 1:
+TRACK_MIN_CONFIDENCE = env_float("EDITAI_TRACK_MIN_CONFIDENCE", 0.5)
+if not 0 <= TRACK_MIN_CONFIDENCE <= 1:
     raise ImproperlyConfigured("EDITAI_TRACK_MIN_CONFIDENCE must be from 0 to 1")
 # Threads per ffmpeg process: decoders, filter graphs and encoders (0: ffmpeg's own choice,
 # about one per core for each). EDITAI_WORKERS x this ~ the cores a worker machine uses.
 FFMPEG_THREADS = env_int("EDITAI_FFMPEG_THREADS", 0, minimum=0)
+# The H.264 encoder of final renders: libx264, h264_nvenc (an NVIDIA GPU), or auto (h264_nvenc
+# when this worker's ffmpeg has it and a device answers a test encode, else libx264).
+VIDEO_ENCODER = env_str("EDITAI_VIDEO_ENCODER", "auto")
+if VIDEO_ENCODER not in ("auto", "libx264", "h264_nvenc"):
+    raise ImproperlyConfigured("EDITAI_VIDEO_ENCODER must be auto, libx264 or h264_nvenc")
 # The name a worker records on the jobs it runs (Job.worker); empty: host:pid.
 WORKER_NAME = env_str("EDITAI_WORKER_NAME")
 
@@ -403,6 +407,9 @@ WORKER_NAME = env_str("EDITAI_WORKER_NAME")
 JOB_HEARTBEAT_SECONDS = env_float("EDITAI_JOB_HEARTBEAT_SECONDS", 5.0)
 JOB_STALE_AFTER_SECONDS = env_float("EDITAI_JOB_STALE_AFTER_SECONDS", 60.0)
 JOB_MAX_ATTEMPTS = env_int("EDITAI_JOB_MAX_ATTEMPTS", 3, minimum=1)
+# Tests only (tests/settings.py): a fan-out's parts run one after another in the process that ran
+# their parent, as a worker of their own would run them, so in-process tests see the whole job.
+JOB_RUN_PARTS_INLINE = False
 # Redis loses the tasks a killed worker had fetched but not started: a job still queued this long
 # after it was sent is sent again (0: never; the ORM broker redelivers by itself after `retry`).
 JOB_RESEND_QUEUED_AFTER_SECONDS = env_float("EDITAI_JOB_RESEND_QUEUED_AFTER_SECONDS", 900.0 if REDIS_URL else 0.0)

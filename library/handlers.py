@@ -45,15 +45,20 @@ def analyze(ctx: JobContext) -> Result:
     return generation.video_analyze(ctx, video=_video(ctx), params=ctx.job.params)
 
 
-@job_kind("generate", on_failure=generation.project_failed)
+@job_kind("generate", on_failure=generation.project_failed, join=generation.variants_join)
 def generate(ctx: JobContext) -> Result:
     project = _project(ctx)
-    return generation.project_generate(ctx, project=project, video=_video(ctx), params=ctx.job.params)
+    generation.project_generate(ctx, project=project, video=_video(ctx), params=ctx.job.params)
 
 
-@job_kind("generate-from-segments", on_failure=generation.project_failed)
+@job_kind("generate-from-segments", on_failure=generation.project_failed, join=generation.variants_join)
 def generate_from_segments(ctx: JobContext) -> Result:
-    return generation.project_generate_from_segments(ctx, project=_project(ctx), params=ctx.job.params)
+    generation.project_generate_from_segments(ctx, project=_project(ctx), params=ctx.job.params)
+
+
+@job_kind("variant")
+def variant(ctx: JobContext) -> Result:
+    return generation.variant_render(ctx, project=_project(ctx), params=ctx.job.params)
 
 
 @job_kind("render", on_failure=final_render.clip_failed)
@@ -62,10 +67,10 @@ def render(ctx: JobContext) -> Result:
     return final_render.clip_render(ctx, clip=clip, options=final_render.RenderOptions.from_params(ctx.job.params))
 
 
-@job_kind("bulk-render", on_failure=final_render.clip_failed)
+@job_kind("bulk-render", on_failure=final_render.clip_failed, join=final_render.clips_render_join)
 def bulk_render(ctx: JobContext) -> Result:
-    options = final_render.RenderOptions.from_params(ctx.job.params)
-    return final_render.clips_render(ctx, clip_ids=ctx.job.params["clips"], options=options)
+    final_render.RenderOptions.from_params(ctx.job.params)  # a bad params set fails here, not N times
+    final_render.clips_render(clip_ids=ctx.job.params["clips"], params=ctx.job.params)
 
 
 @job_kind("transcribe")

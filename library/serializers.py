@@ -54,7 +54,7 @@ class JobSerializer(serializers.ModelSerializer):
         fields = [
             "id", "kind", "status", "progress", "error", "result", "params", "attempts", "max_attempts",
             "cancel_requested", "source_video", "worker", "download_url", "created_at", "started_at",
-            "finished_at", "heartbeat_at", "origin", "run_after",
+            "finished_at", "heartbeat_at", "origin", "run_after", "parent", "waiting",
         ]  # fmt: skip
         read_only_fields = fields
 

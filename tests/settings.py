@@ -42,3 +42,6 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 # Uploads do not start a transcription job here (tests count jobs); tests of it turn it on.
 AUTO_TRANSCRIBE = False
 JOB_HEARTBEAT_SECONDS = float(os.environ.get("EDITAI_JOB_HEARTBEAT_SECONDS", "0.5"))
+# A test running a job in its own process runs the job's fan-out parts there too, in order; a real
+# worker (tests/worker.py) leaves them to the cluster's workers, as in production.
+JOB_RUN_PARTS_INLINE = os.environ.get("EDITAI_TEST_PARTS_INLINE", "1") == "1"

@@ -50,6 +50,7 @@ def worker_env(**extra: str) -> dict[str, str]:
         "EDITAI_TEST_MEDIA_ROOT": str(settings.MEDIA_ROOT),
         "EDITAI_TEST_TEMP_ROOT": str(settings.TEMP_ROOT),
         "EDITAI_JOB_HEARTBEAT_SECONDS": "0.5",
+        "EDITAI_TEST_PARTS_INLINE": "0",  # a fan-out's parts go to the cluster's workers
         "PYTHONUNBUFFERED": "1",
     }
     env.update(extra)

@@ -15,19 +15,31 @@ from django.utils.dateparse import parse_datetime
 from costs.services import budget_reserve
 from library import selection
 from library.jobs.context import JobContext
-from library.jobs.registry import JobDeferred, JobError
-from library.models import Clip, ClipStatus, Job, JobOrigin, Project, ProjectStatus, Segment, SourceVideo, Transcript
+from library.jobs.fanout import failures
+from library.jobs.registry import JobDeferred, JobError, Part, job_fan_out
+from library.models import (
+    Clip,
+    ClipStatus,
+    Job,
+    JobOrigin,
+    JobStatus,
+    Project,
+    ProjectStatus,
+    Segment,
+    SourceVideo,
+    Transcript,
+)
 from library.presets import preset_get
 from library.providers.errors import ProviderError
 from library.services import analysis as analysis_services
 from library.services.analysis import analysis_run
-from library.services.final_render import RenderOptions, clip_render
 from library.services.generation import (
     analysis_brief,
     plans_check,
     plans_tighten,
     project_failed,
     project_finish,
+    project_require,
     speech_for_cuts,
 )
 from library.services.jobs import job_create
@@ -119,7 +131,8 @@ def one_click_failed(job: Job, error: str) -> None:
 
 
 def one_click_run(ctx: JobContext, *, project: Project, video: SourceVideo) -> dict[str, Any]:
-    """The one-click job: analyze, cut the variants, render each to the preset, publish."""
+    """The one-click job: analyze, cut the variants, then one render job per variant (a fan-out:
+    W workers render W variants at once); `one_click_join` publishes once they are done."""
     params = ctx.job.params
     publish = params.get("publish") or None
     render_end = 1.0 - PUBLISH_SHARE if publish else 1.0
@@ -144,28 +157,41 @@ def one_click_run(ctx: JobContext, *, project: Project, video: SourceVideo) -> d
 
     clips = _variants_create(project=project, plans=plans, params=params, analysis_id=str(analysis.pk),
                              speech=bool(speech), removed=removed)  # fmt: skip
-    options = RenderOptions.from_params(params)
-    span = (render_end - ANALYSIS_END) / len(clips)
-    renders = []
-    for n, clip in enumerate(clips):
-        ctx.step(ANALYSIS_END + n * span, ANALYSIS_END + (n + 1) * span)
-        renders.append(clip_render(ctx, clip=clip, options=options))
-    project_finish(project=project)
-    result: dict[str, Any] = {
+    state: dict[str, Any] = {
         "project": str(project.pk),
         "clips": [str(c.pk) for c in clips],
-        "renders": [
-            {"clip": r["clip"], "duration": r["duration"], "fit": r.get("fit"), "captions": r.get("captions", "none")}
-            for r in renders
-        ],
         "analysis": analysis_brief(analysis, cached=cached),
     }
     if transcribed:
-        result["transcript"] = transcribed
+        state["transcript"] = transcribed
     if params.get("tighten"):
-        result["tightened"] = [{"clip": str(c.pk), "removed": r} for c, r in zip(clips, removed, strict=True)]
+        state["tightened"] = [{"clip": str(c.pk), "removed": r} for c, r in zip(clips, removed, strict=True)]
+    render: dict[str, Any] = {k: params[k] for k in ("preset", "broll", "broll_seconds", "layout") if k in params}
+    parts = [Part("render", render, {"clip_id": c.pk, "project_id": project.pk}) for c in clips]
+    job_fan_out(parts, state=state, progress_to=render_end)
+
+
+def one_click_join(ctx: JobContext, state: dict[str, Any], children: list[Job]) -> dict[str, Any]:
+    """The renders are done (run by the last of them to end): the project is ready, and the
+    variants that rendered are published. Variants whose render failed are listed in `failed`
+    (their clips say why); the job fails only when none rendered (the runner sees to that)."""
+    project = project_require(state["project"])
+    project_finish(project=project)
+    done = [c for c in children if c.status == JobStatus.SUCCEEDED]
+    result: dict[str, Any] = {
+        **state,
+        "renders": [
+            {"clip": r["clip"], "duration": r["duration"], "fit": r.get("fit"), "captions": r.get("captions", "none")}
+            for r in (c.result for c in done)
+        ],
+    }
+    if len(done) < len(children):
+        result["failed"] = failures(children)
+    publish = ctx.job.params.get("publish") or None
     if publish:
-        ctx.step(render_end, 1.0)
+        ctx.step(1.0 - PUBLISH_SHARE, 1.0)
+        rendered = {str(c.clip_id) for c in done}
+        clips = sorted(Clip.objects.filter(pk__in=rendered), key=lambda clip: clip.variant_index)
         result["publications"] = _publish(ctx, clips=clips, publish=publish)
     return result
 

@@ -21,10 +21,11 @@ class JobFilter(django_filters.FilterSet):
     kind = django_filters.CharFilter()
     # A plain UUID filter: a model-choice filter would build a queryset at import, outside any scope.
     source_video = django_filters.UUIDFilter()
+    parent = django_filters.UUIDFilter()  # a fan-out's parts
 
     class Meta:
         model = Job
-        fields = ["status", "kind", "source_video"]
+        fields = ["status", "kind", "source_video", "parent"]
 
 
 class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ProfileScopedViewSet):

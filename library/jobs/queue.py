@@ -70,7 +70,8 @@ def jobs_wake_deferred(
             return woken
         running = Counter(
             dict(
-                Job.all_objects.filter(status=JobStatus.RUNNING, profile_id__in={r[1] for r in rows})
+                # A parent waiting for its children (library.jobs.fanout) holds no slot.
+                Job.all_objects.filter(status=JobStatus.RUNNING, waiting=False, profile_id__in={r[1] for r in rows})
                 .values("profile_id").annotate(n=Count("pk")).values_list("profile_id", "n")
             )
         )  # fmt: skip

@@ -27,10 +27,11 @@ from django.utils import timezone
 
 from costs.services import budget_commit, budget_release
 from library import storage
+from library.jobs import fanout
 from library.jobs.errors import job_error_public
 from library.jobs.events import job_finished_emit
 from library.jobs.queue import job_send_at, jobs_wake_deferred
-from library.jobs.registry import JobDeferred, JobError, get_handler, run_failure_hook
+from library.jobs.registry import FanOut, JobDeferred, JobError, get_handler, get_join, run_failure_hook
 from library.jobs.workspace import workspace
 from library.media import ffmpeg as ff
 from library.models import Job, JobStatus
@@ -122,6 +123,8 @@ class RunnerContext:
             Job.objects.filter(pk=self.job.pk).update(progress=percent)
             self._progress = percent
             self._last_write = now
+            if self.job.parent_id:  # a part of a fan-out: its parent shows all parts' progress
+                fanout.parent_progress(self.job.parent_id)
 
     def step(self, start: float, end: float) -> RunnerContext:
         """Map the following progress reports onto [start, end] of the whole job."""
@@ -176,7 +179,7 @@ def _yield_reason(profile_id: UUID, running: int, now: datetime) -> str:
     if not others:
         return ""
     busy = dict(
-        Job.all_objects.filter(status=JobStatus.RUNNING, profile_id__in=others)
+        Job.all_objects.filter(status=JobStatus.RUNNING, waiting=False, profile_id__in=others)
         .values("profile_id").annotate(n=Count("pk")).values_list("profile_id", "n")
     )  # fmt: skip
     if any(busy.get(other, 0) < running for other in others):
@@ -202,7 +205,9 @@ def claim(job_id: UUID | str) -> Claim:
             return Claim(None, "not queued")
         if job["run_after"] is not None and job["run_after"] > now:
             return Claim(None, "not due yet")
-        reason = _yield_reason(profile_id, Job.objects.filter(status=JobStatus.RUNNING).count(), now)
+        # A parent waiting for its children holds no slot (library.jobs.fanout): they need them.
+        running = Job.objects.filter(status=JobStatus.RUNNING, waiting=False).count()
+        reason = _yield_reason(profile_id, running, now)
         if reason:
             Job.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(deferred=True, updated_at=now)
             return Claim(None, f"deferred: {reason}")
@@ -229,15 +234,32 @@ def _finish(job_id: UUID | str, attempt: int, **fields: Any) -> bool:
     return bool(Job.objects.filter(pk=job_id, status=JobStatus.RUNNING, attempts=attempt).update(**fields))
 
 
-def _fail(job: Job, attempt: int, status: str, error: str) -> str:
+def _fail(job: Job, attempt: int, status: str, error: str, joins: list[tuple[str, int]]) -> str:
     error = job_error_public(error)  # shown to the profile (job, clip): no paths of this machine
     # One transaction: whoever sees the job failed also sees its clip/project/budget settled.
     with transaction.atomic():
+        fanout.parent_lock(job)
         if _finish(job.pk, attempt, status=status, error=error[:10000]):
             budget_release(job_id=job.pk)
             run_failure_hook(job, error)
             job_finished_emit(job_id=job.pk, status=status)
+            _child_ended(job, joins)
     return status
+
+
+def _child_ended(job: Job, joins: list[tuple[str, int]]) -> None:
+    job.refresh_from_db(fields=["status", "error"])
+    join = fanout.child_ended(job, worker=worker_name())
+    if join is not None:
+        joins.append(join)
+
+
+def _fan_out(job: Job, attempt: int, fan: FanOut, ctx: RunnerContext, joins: list[tuple[str, int]]) -> str:
+    if fanout.fan_out_start(job, attempt, fan, progress=ctx._progress, worker=worker_name()):
+        return f"waiting for {len(fan.parts)} part(s)"
+    if Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING, attempts=attempt, cancel_requested=True).exists():
+        return _fail(job, attempt, JobStatus.CANCELLED, "Cancelled.", joins)
+    return "discarded: the job changed hands"
 
 
 def _reschedule(job: Job, attempt: int, wait: JobDeferred) -> str:
@@ -272,6 +294,26 @@ def execute(job_id: UUID | str) -> str:
 
 
 def _run(job_id: UUID | str, attempt: int) -> str:
+    """Run the job; then, when it was a fan-out's last part, its parent's join (in this worker:
+    the parent never waited in one)."""
+    joins: list[tuple[str, int]] = []
+    outcome = _run_once(job_id, attempt, joins)
+    for parent_id, parent_attempt in joins:
+        logger.info("job %s: last part done, joining its parent %s", job_id, parent_id)
+        _run_once(parent_id, parent_attempt, [])
+    if settings.JOB_RUN_PARTS_INLINE and outcome.startswith("waiting"):
+        return _run_parts_inline(job_id)
+    return outcome
+
+
+def _run_parts_inline(job_id: UUID | str) -> str:
+    """Tests only (JOB_RUN_PARTS_INLINE): the parts, in order, here; the parent's outcome."""
+    for part in fanout.child_ids(Job.objects.get(pk=job_id)):
+        execute(part)
+    return str(Job.objects.values_list("status", flat=True).get(pk=job_id))
+
+
+def _run_once(job_id: UUID | str, attempt: int, joins: list[tuple[str, int]]) -> str:
     job = Job.objects.get(pk=job_id)
     monitor = _Monitor(job_id, attempt)
     monitor.start()
@@ -279,12 +321,21 @@ def _run(job_id: UUID | str, attempt: int) -> str:
         with workspace(job.profile_id, job.pk) as ws:
             ctx = RunnerContext(job=job, workspace=ws, monitor=monitor)
             try:
-                result = get_handler(job.kind)(ctx) or {}
+                if fanout.is_joining(job):
+                    join = get_join(job.kind)
+                    state = job.result.get("state") or {}
+                    ctx.span = (job.result["progress_span"][1] / 100, 1.0)
+                    ctx._progress = job.progress
+                    children = fanout.children_in_order(job)
+                    result = {"children": [str(c.pk) for c in children], **join(ctx, state, children)}
+                else:
+                    result = get_handler(job.kind)(ctx) or {}
                 ctx.check_cancelled()
                 stored = ""
                 if ctx.output is not None:
                     stored = storage.store_file(ctx.output.path, f"{job.profile_id}/jobs/{job.pk}/{ctx.output.name}")
                 with transaction.atomic():
+                    fanout.parent_lock(job)
                     done = _finish(
                         job_id, attempt, status=JobStatus.SUCCEEDED, progress=100, result=result,
                         output=stored, output_name=ctx.output.name if ctx.output else "",
@@ -292,22 +343,25 @@ def _run(job_id: UUID | str, attempt: int) -> str:
                     if done:
                         budget_commit(job_id=job_id)
                         job_finished_emit(job_id=job_id, status=JobStatus.SUCCEEDED)
+                        _child_ended(job, joins)
                 if not done:
                     storage.delete_stored(stored)
                     return "discarded: the job changed hands"
                 return "succeeded"
+            except FanOut as fan:
+                return _fan_out(job, attempt, fan, ctx, joins)
             except JobDeferred as wait:
                 return _reschedule(job, attempt, wait)
             except ff.Cancelled:
-                return _fail(job, attempt, JobStatus.CANCELLED, "Cancelled.")
+                return _fail(job, attempt, JobStatus.CANCELLED, "Cancelled.", joins)
             except (ff.MediaError, JobError) as exc:
-                return _fail(job, attempt, JobStatus.FAILED, str(exc))
+                return _fail(job, attempt, JobStatus.FAILED, str(exc), joins)
             except ProviderError as exc:  # a provider adapter's error: its message is for the user
-                return _fail(job, attempt, JobStatus.FAILED, exc.message or str(exc))
+                return _fail(job, attempt, JobStatus.FAILED, exc.message or str(exc), joins)
             except DomainError as exc:  # a service's refusal (profiles.errors): its detail is for the user
-                return _fail(job, attempt, JobStatus.FAILED, str(exc))
+                return _fail(job, attempt, JobStatus.FAILED, str(exc), joins)
             except Exception as exc:
                 logger.exception("job %s (%s) crashed", job_id, job.kind)
-                return _fail(job, attempt, JobStatus.FAILED, f"Internal error: {type(exc).__name__}: {exc}")
+                return _fail(job, attempt, JobStatus.FAILED, f"Internal error: {type(exc).__name__}: {exc}", joins)
     finally:
         monitor.stop()

@@ -49,6 +49,13 @@ class Job(ProfileScopedModel):
     q2_task_id = models.CharField(max_length=64, blank=True)
     worker = models.CharField(max_length=200, blank=True, help_text="host:pid of the worker that ran it last")
     heartbeat_at = models.DateTimeField(null=True, blank=True)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children",
+        help_text="the job this one renders a part of (one variant of a generate, one-click or bulk-render)",
+    )  # fmt: skip
+    waiting = models.BooleanField(
+        default=False, help_text="running without a worker: its children do the work; the last to finish ends it"
+    )
     source_video = models.ForeignKey(
         "library.SourceVideo", null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs"
     )

@@ -3,9 +3,9 @@ Runs inside a job (`ctx`): the "render" and "bulk-render" kinds, and one-click p
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 from uuid import UUID
 
 from django.conf import settings
@@ -15,8 +15,10 @@ from django.utils import timezone
 from library import keywords, storage, timeline
 from library.events import clip_rendered_emit
 from library.jobs.context import JobContext
-from library.jobs.registry import JobError
+from library.jobs.fanout import failures
+from library.jobs.registry import JobError, Part, job_fan_out
 from library.media import captions
+from library.media.encoder import video_encoder
 from library.media.render import RenderSpec, render_graph
 from library.models import Clip, ClipStatus, Job, ProjectSegment, Segment
 from library.presets import preset_get
@@ -178,8 +180,10 @@ def clip_render(ctx: JobContext, *, clip: Clip, options: RenderOptions) -> dict[
     info.update(framing.info())
     brand, info["brand"] = brand_overlays(ctx, kit=kit, clip=clip, cuts=cuts, preset=preset, style=style,
                                           captions=ass, folder=folder)  # fmt: skip
+    encoding = replace(preset.encoding(), video_codec=video_encoder())
+    info["encoder"] = encoding.video_codec
     spec = RenderSpec(
-        pieces=framing.pieces, output=folder / "final.mp4", encoding=preset.encoding(),
+        pieces=framing.pieces, output=folder / "final.mp4", encoding=encoding,
         layout=framing.mode, captions=ass, voice=voice, original_audio=clip.original_audio,
         loudness=preset.loudness, duration=length, thumbnail=thumbnail, pad_darken=preset.pad_darken / 100,
         fonts_dir=folder / "fonts" if ass or (brand and brand.fonts_dir) else None, brand=brand,
@@ -213,10 +217,18 @@ def _replace_final(ctx: JobContext, clip: Clip, spec: RenderSpec, thumbnail: Pat
         raise
 
 
-def clips_render(ctx: JobContext, *, clip_ids: list[str], options: RenderOptions) -> dict[str, Any]:
-    """The "bulk-render" job: each clip in turn, its share of the progress."""
-    results = []
-    for n, clip_id in enumerate(clip_ids):
-        ctx.step(n / len(clip_ids), (n + 1) / len(clip_ids))
-        results.append(clip_render(ctx, clip=clip_require(clip_id), options=options))
-    return {"clips": results}
+def clips_render(*, clip_ids: list[str], params: dict[str, Any]) -> NoReturn:
+    """The "bulk-render" job: one render job per clip (a fan-out: W workers render W clips at
+    once); `clips_render_join` collects their results in the clips' order."""
+    render: dict[str, Any] = {k: params[k] for k in ("preset", "broll", "broll_seconds", "layout") if k in params}
+    job_fan_out([Part("render", render, {"clip_id": clip_id}) for clip_id in clip_ids], state={})
+
+
+def clips_render_join(ctx: JobContext, state: dict[str, Any], children: list[Job]) -> dict[str, Any]:
+    """The bulk render's result: each rendered clip's result, in order, and the ones that failed
+    (their clips say why, as a single render's would)."""
+    result: dict[str, Any] = {"clips": [c.result for c in children if c.status == "succeeded"]}
+    if len(result["clips"]) < len(children):
+        result["failed"] = [{**f, "clip": str(c.clip_id)} for f, c in zip(failures(children), (
+            c for c in children if c.status != "succeeded"), strict=True)]  # fmt: skip
+    return result

@@ -8,7 +8,7 @@ usable transcript, cuts follow its sentences (library.selection.Speech)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 from uuid import UUID
 
 from django.conf import settings
@@ -17,7 +17,8 @@ from django.db.models import F, Max
 
 from library import keywords, selection, storage, timeline
 from library.jobs.context import JobContext
-from library.jobs.registry import JobError
+from library.jobs.fanout import failures
+from library.jobs.registry import JobError, Part, job_fan_out
 from library.media.graphs.encode import Encoding
 from library.media.graphs.pieces import Piece
 from library.media.render import RenderSpec, render_graph
@@ -25,6 +26,7 @@ from library.models import (
     Clip,
     ClipStatus,
     Job,
+    JobStatus,
     Project,
     ProjectSegment,
     ProjectStatus,
@@ -148,67 +150,77 @@ class SourceInputs:
 
 
 def variants_render(
-    ctx: JobContext,
     *,
     project: Project,
     plans: list[list[selection.Cut]],
     layout: str,
     selection_info: dict[str, Any],
-    start: float,
     per_variant: list[dict[str, Any]] | None = None,
-) -> list[Clip]:
-    """Render each cut list once to 1080x1920 with its original audio and a thumbnail, and
-    save it as a raw Clip of the project (`per_variant`: more of each one's selection info)."""
-    inputs = SourceInputs(ctx)
+    state: dict[str, Any] | None = None,
+) -> NoReturn:
+    """One "variant" job per cut list (a fan-out: W workers render W variants at once), each
+    rendering it to 1080x1920 with its original audio and a thumbnail, as a raw Clip of the
+    project (`per_variant`: more of each one's selection info). `variants_join` ends it."""
     first_index = (Clip.objects.filter(project=project).aggregate(m=Max("variant_index"))["m"] or 0) + 1
-    clips = []
-    span = (1.0 - start) / max(len(plans), 1)
-    for n, cuts in enumerate(plans):
-        ctx.step(start + n * span, start + (n + 1) * span)
-        folder = ctx.workspace / f"variant-{n}"
-        folder.mkdir()
-        thumbnail = folder / "thumbnail.jpg"
-        raw = Encoding()  # the raw variants' size
-        framing = framing_plan(layout=layout, cuts=cuts, inputs=inputs, width=raw.width, height=raw.height)
-        spec = RenderSpec(
-            pieces=framing.pieces,
-            output=folder / "raw.mp4",
-            thumbnail=thumbnail,
-            layout=framing.mode,
-        )
-        ctx.ffmpeg(render_graph(spec), duration=spec.output_duration)
-        clip = Clip(
-            project=project,
-            variant_index=first_index + n,
-            cut_list=[cut.as_dict() for cut in cuts],
-            layout=layout,
-            selection={**selection_info, "variant": n, **(per_variant[n] if per_variant else {})},
-            duration=round(spec.output_duration, 3),
-            render_info=framing.info(),
-            status=ClipStatus.RAW,
-        )
-        base = f"{ctx.job.profile_id}/clips/{clip.pk}"
-        stored = [
-            storage.store_file(spec.output, f"{base}/raw.mp4"),
-            storage.store_file(thumbnail, f"{base}/thumbnail.jpg"),
-        ]
-        clip.raw_file, clip.thumbnail = stored
-        try:
-            with transaction.atomic():
-                clip.full_clean()
-                clip.save()
-                used = [c.segment for c in cuts if c.segment]
-                Segment.objects.filter(pk__in=used).update(usage_count=F("usage_count") + 1)
-        except Exception:
-            storage.delete_stored(*stored)
-            raise
-        clips.append(clip)
-    return clips
+    parts = [
+        Part("variant", {"cuts": [cut.as_dict() for cut in cuts], "layout": layout, "variant_index": first_index + n,
+                         "selection": {**selection_info, "variant": n, **(per_variant[n] if per_variant else {})}},
+             {"project_id": project.pk})
+        for n, cuts in enumerate(plans)
+    ]  # fmt: skip
+    job_fan_out(parts, state=state or {})
 
 
-def project_generate(
-    ctx: JobContext, *, project: Project, video: SourceVideo, params: dict[str, Any]
-) -> dict[str, Any]:
+def variant_render(ctx: JobContext, *, project: Project, params: dict[str, Any]) -> dict[str, Any]:
+    """The "variant" job: one raw variant of a generation (see `variants_render`)."""
+    cuts = [selection.Cut(c["source_video"], float(c["start"]), float(c["end"]), c.get("segment"))
+            for c in params["cuts"]]  # fmt: skip
+    layout = str(params.get("layout") or "pad")
+    inputs = SourceInputs(ctx)
+    thumbnail = ctx.workspace / "thumbnail.jpg"
+    raw = Encoding()  # the raw variants' size
+    framing = framing_plan(layout=layout, cuts=cuts, inputs=inputs, width=raw.width, height=raw.height)
+    spec = RenderSpec(pieces=framing.pieces, output=ctx.workspace / "raw.mp4", thumbnail=thumbnail, layout=framing.mode)
+    ctx.ffmpeg(render_graph(spec), duration=spec.output_duration)
+    clip = Clip(
+        project=project,
+        variant_index=int(params["variant_index"]),
+        cut_list=[cut.as_dict() for cut in cuts],
+        layout=layout,
+        selection=params.get("selection") or {},
+        duration=round(spec.output_duration, 3),
+        render_info=framing.info(),
+        status=ClipStatus.RAW,
+    )
+    base = f"{ctx.job.profile_id}/clips/{clip.pk}"
+    stored = [
+        storage.store_file(spec.output, f"{base}/raw.mp4"),
+        storage.store_file(thumbnail, f"{base}/thumbnail.jpg"),
+    ]
+    clip.raw_file, clip.thumbnail = stored
+    try:
+        with transaction.atomic():
+            clip.full_clean()
+            clip.save()
+            used = [c.segment for c in cuts if c.segment]
+            Segment.objects.filter(pk__in=used).update(usage_count=F("usage_count") + 1)
+    except Exception:
+        storage.delete_stored(*stored)
+        raise
+    return {"clip": str(clip.pk)}
+
+
+def variants_join(ctx: JobContext, state: dict[str, Any], children: list[Job]) -> dict[str, Any]:
+    """A generation's variants are rendered: the project is ready; its result lists the clips in
+    the variants' order, and the variants that failed."""
+    project_finish(project=project_require(ctx.job.project_id))
+    result: dict[str, Any] = {**state, "clips": [c.result["clip"] for c in children if c.status == JobStatus.SUCCEEDED]}
+    if len(result["clips"]) < len(children):
+        result["failed"] = failures(children)
+    return result
+
+
+def project_generate(ctx: JobContext, *, project: Project, video: SourceVideo, params: dict[str, Any]) -> NoReturn:
     """The "generate" job: analyze the video, cut the best-scored footage into variants."""
     target = min(float(params["target_duration"]), video.duration)
     ctx.step(0.0, 0.3)
@@ -228,17 +240,15 @@ def project_generate(
     if params.get("tighten"):
         plans, removed = plans_tighten(plans, video_ids=videos)
         per_variant = [{"tightened": r} for r in removed]
-    clips = variants_render(
-        ctx, project=project, plans=plans, layout=params.get("layout", "pad"),
+    variants_render(
+        project=project, plans=plans, layout=params.get("layout", "pad"),
         selection_info={"mode": "best", "analysis": str(analysis.pk), "speech": bool(speech),
                         "tighten": bool(params.get("tighten"))},
-        start=0.3, per_variant=per_variant,
+        per_variant=per_variant, state={"analysis": analysis_brief(analysis, cached=cached)},
     )  # fmt: skip
-    project_finish(project=project)
-    return {"clips": [str(c.pk) for c in clips], "analysis": analysis_brief(analysis, cached=cached)}
 
 
-def project_generate_from_segments(ctx: JobContext, *, project: Project, params: dict[str, Any]) -> dict[str, Any]:
+def project_generate_from_segments(ctx: JobContext, *, project: Project, params: dict[str, Any]) -> NoReturn:
     """The "generate-from-segments" job: variants cut from the segments assigned to the project."""
     assigned = list(
         ProjectSegment.objects.filter(project=project)
@@ -253,9 +263,7 @@ def project_generate_from_segments(ctx: JobContext, *, project: Project, params:
     mode, seed, count = params["selection_mode"], int(params["seed"]), int(params["variant_count"])
     plans = selection.plan_variants(candidates, variant_count=count, target=target, mode=mode, seed=seed)
     plans_check(plans=plans, target=target, variant_count=count, footage=footage)
-    clips = variants_render(
-        ctx, project=project, plans=plans, layout=params.get("layout", "pad"),
-        selection_info={"mode": mode, "seed": seed}, start=0.0,
+    variants_render(
+        project=project, plans=plans, layout=params.get("layout", "pad"),
+        selection_info={"mode": mode, "seed": seed}, state={"selection_mode": mode, "seed": seed},
     )  # fmt: skip
-    project_finish(project=project)
-    return {"clips": [str(c.pk) for c in clips], "selection_mode": mode, "seed": seed}

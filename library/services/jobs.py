@@ -20,10 +20,12 @@ from django.db.models import F
 from django.utils import timezone
 
 from costs.services import budget_release, budget_reserve_again
+from library.jobs import fanout
 from library.jobs.events import job_finished_emit
 from library.jobs.queue import job_enqueue, job_send, job_send_at, jobs_wake_deferred
 from library.jobs.registry import run_failure_hook
 from library.models import Job, JobOrigin, JobStatus
+from library.models.jobs import FINISHED
 from profiles.errors import Conflict, LimitReached
 from profiles.models import Profile
 from profiles.tenancy import ScopeError, current_profile_id, profile_scope, unscoped
@@ -93,9 +95,11 @@ def job_create(
 @transaction.atomic
 def job_cancel(*, job: Job) -> Job:
     """A queued job is cancelled at once; a running one is asked to stop (its monitor sees the
-    flag within a second and kills ffmpeg's process group)."""
+    flag within a second and kills ffmpeg's process group). A fan-out's parent cancels its
+    children too; the last of them to end records the parent cancelled."""
     if job.is_finished:
         raise JobStateConflict(f"The job is already {job.status}.")
+    fanout.parent_lock(job)  # parent before child: the order every child's end takes
     now = timezone.now()
     if Job.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(
         status=JobStatus.CANCELLED, cancel_requested=True, error="Cancelled.", finished_at=now
@@ -104,8 +108,15 @@ def job_cancel(*, job: Job) -> Job:
         budget_release(job_id=job.pk)
         run_failure_hook(job, "Cancelled.")
         job_finished_emit(job_id=job.pk, status=JobStatus.CANCELLED)
+        job.refresh_from_db()
+        fanout.child_ended(job, worker=None)
     Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(cancel_requested=True)
     job.refresh_from_db()
+    if job.waiting:
+        Job.objects.select_for_update().filter(pk=job.pk).values_list("pk", flat=True).first()
+        for child in Job.objects.filter(pk__in=fanout.child_ids(job)).exclude(status__in=FINISHED):
+            job_cancel(job=child)
+        job.refresh_from_db()
     return job
 
 
@@ -123,6 +134,7 @@ def job_retry(*, job: Job) -> Job:
         run_after=None,
         error="",
         progress=0,
+        result={},  # a fan-out's parent makes its parts afresh
         finished_at=None,
         max_attempts=F("attempts") + settings.JOB_MAX_ATTEMPTS,
     )
@@ -185,6 +197,7 @@ def jobs_requeue_stale(*, stale_after: float | None = None, resend_after: float 
         stale = list(Job.objects.filter(status=JobStatus.RUNNING, heartbeat_at__lt=cutoff).select_related("profile"))
         for job in stale:
             with transaction.atomic():
+                fanout.parent_lock(job)
                 if job.attempts < job.max_attempts and not job.cancel_requested:
                     moved = Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING, attempts=job.attempts).update(
                         status=JobStatus.QUEUED, error=f"Worker {job.worker} stopped responding; requeued."
@@ -210,6 +223,8 @@ def jobs_requeue_stale(*, stale_after: float | None = None, resend_after: float 
                             job_finished_emit(
                                 job_id=job.pk, status=JobStatus.CANCELLED if job.cancel_requested else JobStatus.FAILED
                             )
+                            job.refresh_from_db()
+                            fanout.child_ended(job, worker=None)
     # Deferred jobs whose wake-up was lost (their worker died between a job's end and it).
     report.woken = jobs_wake_deferred(limit=None, idle_for=stale_after)
     if report.requeued or report.failed or report.resent or report.woken:

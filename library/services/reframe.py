@@ -253,7 +253,7 @@ def _decide(layout: str, *, paths: dict[int, CropPath], pieces: list[Piece]) -> 
     total = sum(pieces[n].duration for n in paths) or 1.0
     confidence = sum(p.confidence * pieces[n].duration for n, p in paths.items()) / total
     subjects = sorted({p.subject for p in paths.values() if p.subject != "none"})
-    floor = float(settings.EDITAI_TRACK_MIN_CONFIDENCE)
+    floor = float(settings.TRACK_MIN_CONFIDENCE)
     if subjects and confidence >= floor:
         found = " and ".join("a face" if s == "face" else "a moving subject" for s in subjects)
         return "track", f"auto: {found} found (confidence {confidence:.2f}, at least {floor:.2f} needed)"

@@ -64,6 +64,7 @@ def test_one_click_makes_final_clips_from_one_request(cast: Any, bbb: dict) -> N
         # The default layout looks at the footage and says what it chose, and why.
         assert clip.layout == "auto" and clip.render_info["layout"]["used"] in ("track", "pad")
         assert clip.render_info["layout"]["reason"].startswith("auto: ")
+        assert clip.render_info["encoder"] == "libx264"  # auto, and this machine has no GPU
         info = _probe(default_storage.path(clip.final_file.name))
         assert {s["codec_type"] for s in info["streams"]} == {"video", "audio"}
     assert client.post(ONE_CLICK, {"source_video": bbb["id"], "preset": "vhs"}, format="json").status_code == 400

@@ -11,7 +11,9 @@ from typing import Any
 import ffmpeg
 
 from library.jobs.context import JobContext
-from library.jobs.registry import job_kind
+from library.jobs.fanout import failures
+from library.jobs.registry import Part, job_fan_out, job_kind
+from library.models import Job, JobStatus
 
 
 @job_kind("test-slow")
@@ -23,7 +25,7 @@ def slow(ctx: JobContext) -> dict[str, Any]:
     )
     ctx.ffmpeg(stream, duration=seconds, timeout=ctx.job.params.get("timeout"))
     ctx.set_output(out, "slow.mp4")
-    return {"seconds": seconds}
+    return {"seconds": seconds, **({"label": ctx.job.params["label"]} if "label" in ctx.job.params else {})}
 
 
 @job_kind("test-crash")
@@ -56,3 +58,25 @@ def crash_with_paths(ctx: JobContext) -> dict[str, Any]:
         f"[Errno 2] No such file or directory: '{missing}' (copying to '{ctx.workspace / 'input-gone.mp4'}', "
         f"tool /usr/local/bin/helper)"
     )
+
+
+# The joins of test-fanout jobs, by parent id: a parent must be joined exactly once.
+JOINS: defaultdict[str, int] = defaultdict(int)
+
+
+def _fanout_join(ctx: JobContext, state: dict[str, Any], children: list[Job]) -> dict[str, Any]:
+    JOINS[str(ctx.job.pk)] += 1
+    done = [c.result for c in children if c.status == JobStatus.SUCCEEDED]
+    return {"state": state, "results": done, "failed": failures(children)}
+
+
+@job_kind("test-fanout", join=_fanout_join)
+def fanout_parent(ctx: JobContext) -> dict[str, Any]:
+    """A parent of one part per entry of `parts` ({kind, ...params}), labelled by position; its
+    own work (before the parts) fills the first 20 %."""
+    ctx.progress(0.2, force=True)
+    parts = [
+        Part(str(p.get("kind", "test-slow")), {**{k: v for k, v in p.items() if k != "kind"}, "label": n})
+        for n, p in enumerate(ctx.job.params["parts"])
+    ]
+    job_fan_out(parts, state={"parts": len(parts)}, progress_to=0.9)

@@ -28,6 +28,12 @@ class Encoding:
     threads: int = 0
 
 
+# x264 speed presets -> the NVENC presets of about the same speed/quality trade.
+NVENC_PRESETS = {
+    "ultrafast": "p1", "superfast": "p2", "veryfast": "p3", "faster": "p3", "fast": "p4",
+    "medium": "p5", "slow": "p6", "slower": "p7", "veryslow": "p7",
+}  # fmt: skip
+
 # The stand-alone tools keep their source's size, rate and channels: no level (a 4K trim is over
 # level 4.1's limits), no -ac. Callers set crf/speed per tool.
 TOOLS = Encoding(crf=20, level=None, channels=None)
@@ -40,6 +46,11 @@ def output_options(enc: Encoding, *, audio: bool = True, rate: bool = True) -> d
         "vcodec": enc.video_codec, "preset": enc.preset, "crf": enc.crf, "profile:v": enc.profile,
         "pix_fmt": "yuv420p", "movflags": "+faststart",
     }  # fmt: skip
+    if enc.video_codec == "h264_nvenc":
+        # NVENC has no CRF: constant quality (-cq, same scale) in VBR mode with no bitrate target,
+        # and its own preset names (p1 fastest .. p7 best) in place of x264's.
+        del options["crf"]
+        options.update(preset=NVENC_PRESETS.get(enc.preset, "p4"), rc="vbr", cq=enc.crf, **{"b:v": 0})
     if rate:
         options["r"] = enc.fps
     if enc.level:

@@ -44,15 +44,18 @@ def reframe(
         ).filter("pad", width, height, "(ow-iw)/2", "(oh-ih)/2", color="black")
     elif mode == "pad":
         split = stream.filter_multi_output("split")
-        # Blur at quarter size and scale back up: the same look for a fraction of the work.
+        # Blur at quarter size and scale back up: the same look for a fraction of the work. The
+        # frame's shape is cut out first (a crop costs nothing), so only what shows is scaled
+        # down; the way back up is bilinear (bicubic's sharper edges are lost in a blur anyway).
+        small_w, small_h = width // 4, height // 4
         background = (
             split[1]
-            .filter("scale", width // 4, height // 4, force_original_aspect_ratio="increase")
-            .filter("crop", width // 4, height // 4)
+            .filter("crop", f"trunc(min(iw,ih*{small_w}/{small_h})/2)*2", f"trunc(min(ih,iw*{small_h}/{small_w})/2)*2")
+            .filter("scale", small_w, small_h)
             .filter("boxblur", 10, 2)
             # Luma scaled towards video black (16), at quarter size where it costs nothing.
             .filter("lutyuv", y=f"16+(val-16)*{1 - min(max(darken, 0.0), 0.9):.3f}")
-            .filter("scale", width, height)
+            .filter("scale", width, height, flags="bilinear")
         )
         foreground = split[0].filter("scale", width, height, force_original_aspect_ratio="decrease")
         framed = ffmpeg.overlay(background, foreground, x="(W-w)/2", y="(H-h)/2")

@@ -17,6 +17,10 @@ from library.media.graphs.frame import PAD_DARKEN, reframe
 if TYPE_CHECKING:
     from ffmpeg.nodes import Stream  # ffmpeg-python ships no types (mypy sees Any); named for readers
 
+# Seconds of a file between two pieces that are decoded rather than sought over: a seek lands on
+# the key frame before the piece and decodes from there, and key frames can be seconds apart.
+MERGE_GAP = 4.0
+
 
 @dataclass(frozen=True)
 class Piece:
@@ -50,6 +54,45 @@ def stereo(stream: Stream, *, sample_rate: int, channels: int = 2) -> Stream:
     return stream.filter("aresample", sample_rate).filter("aformat", sample_fmts="fltp", channel_layouts="stereo")
 
 
+def _reads(keys: Sequence[tuple[Any, ...]]) -> list[list[tuple[Any, ...]]]:
+    """The pieces' stretches grouped into reads: one input per group, decoded once. A stretch
+    joins the previous read of its file when it starts after it, at most MERGE_GAP later."""
+    reads: list[list[tuple[Any, ...]]] = []
+    last: dict[tuple[Any, ...], list[tuple[Any, ...]]] = {}
+    for key in keys:
+        read = last.get((key[0], key[3], key[4]))
+        if read is not None:
+            end = float(read[-1][1]) + float(read[-1][2])
+            if end <= float(key[1]) <= end + MERGE_GAP:
+                read.append(key)
+                continue
+        read = [key]
+        reads.append(read)
+        last[(key[0], key[3], key[4])] = read
+    return reads
+
+
+def _read(read: list[tuple[Any, ...]], streams: str) -> dict[tuple[Any, ...], tuple[Any, Any]]:
+    """Each stretch of `read` as (video, audio) streams timed from 0 (None where not in `streams`)."""
+    first, last = read[0], read[-1]
+    start, end = float(first[1]), float(last[1]) + float(last[2])
+    source = ffmpeg.input(str(first[0]), ss=f"{start:.3f}", t=f"{end - start:.3f}")
+    want_audio = "a" in streams and bool(first[3])
+    if len(read) == 1:
+        return {first: (source.video if "v" in streams else None, source.audio if want_audio else None)}
+    videos = _fan_out(source.video, len(read), "split") if "v" in streams else [None] * len(read)
+    audios = _fan_out(source.audio, len(read), "asplit") if want_audio else [None] * len(read)
+    out = {}
+    for key, video, audio in zip(read, videos, audios, strict=True):
+        at, until = f"{float(key[1]) - start:.3f}", f"{float(key[1]) + float(key[2]) - start:.3f}"
+        if video is not None:
+            video = video.filter("trim", start=at, end=until).filter("setpts", "PTS-STARTPTS")
+        if audio is not None:
+            audio = audio.filter("atrim", start=at, end=until).filter("asetpts", "PTS-STARTPTS")
+        out[key] = (video, audio)
+    return out
+
+
 def join(
     pieces: Sequence[Piece],
     *,
@@ -62,9 +105,13 @@ def join(
     darken: float = PAD_DARKEN,
 ) -> tuple[Any, Any]:
     """(video, audio) of the pieces end to end. Each piece is read with input seeking (-ss/-t:
-    only what is used gets decoded), framed by `mode` (see frame.reframe) at `fps`, its sound
-    made stereo at `sample_rate`; then they are concatenated. `streams` "v" or "a" builds only
-    the picture or only the sound (the other is None): the loudness pass reads sound alone.
+    only what is used gets decoded), or, when it follows another piece of its file closely, from
+    that piece's read (split and trimmed: the gap costs less to decode than a seek back to a key
+    frame, which for sparse key frames is seconds of decoding thrown away). Each is framed by
+    `mode` (see frame.reframe) at its own frame rate (never above `fps`: no frame is composited
+    twice) and then brought to `fps`; its sound made stereo at `sample_rate`; then they are
+    concatenated. `streams` "v" or "a" builds only the picture or only the sound (the other is
+    None): the loudness pass reads sound alone.
 
     A graph node may feed only one consumer, and ffmpeg-python merges identical nodes: a piece
     used twice (a looped cut list) is read once and split, and the silence of pieces without
@@ -77,18 +124,31 @@ def join(
     framings = Counter((key, p.window) for key, p in zip(keys, pieces, strict=True))
     videos: dict[tuple[Any, ...], list[Any]] = {}
     audios: dict[tuple[Any, ...], list[Any]] = {}
-    for key, piece in dict(zip(keys, pieces, strict=True)).items():
-        source = ffmpeg.input(str(piece.path), ss=key[1], t=key[2])
+    unique = dict(zip(keys, pieces, strict=True))
+    read = {key: streams_ for group in _reads(list(unique)) for key, streams_ in _read(group, streams).items()}
+    for key, piece in unique.items():
+        source_video, source_audio = read[key]
         if "v" in streams:
-            windows = [window for (read, window) in framings if read == key]
-            reads = _fan_out(source.video.filter("fps", fps), len(windows), "split")
+            windows = [window for (seen, window) in framings if seen == key]
+            # Frames closer together than the output's (a 60 fps source) are dropped before the
+            # compositing; slower sources are composited at their own rate, `fps` comes after.
+            picture = source_video.filter("select", f"isnan(prev_selected_t)+gte(t-prev_selected_t,{0.95 / fps:.5f})")
+            reads = _fan_out(picture, len(windows), "split")
             for window, video in zip(windows, reads, strict=True):
                 if window is not None:  # the window's expression reads the piece's own time, from 0
                     video = video.filter("setpts", "PTS-STARTPTS")
                 video = reframe(video, width=width, height=height, mode=mode, window=window, darken=darken)
-                videos[(key, window)] = _fan_out(video.filter("setpts", "PTS-STARTPTS"), framings[key, window], "split")
+                # The last frame is held one frame longer and the piece cut at its length: fps
+                # would otherwise end it at its last frame's start (a frame short per piece).
+                video = (
+                    video.filter("tpad", stop=1, stop_mode="clone")
+                    .filter("fps", fps)
+                    .filter("trim", duration=key[2])
+                    .filter("setpts", "PTS-STARTPTS")
+                )
+                videos[(key, window)] = _fan_out(video, framings[key, window], "split")
         if piece.has_audio and "a" in streams:
-            audio = stereo(source.audio, sample_rate=sample_rate, channels=piece.channels)
+            audio = stereo(source_audio, sample_rate=sample_rate, channels=piece.channels)
             audios[key] = _fan_out(audio.filter("asetpts", "PTS-STARTPTS"), uses[key], "asplit")
     silent = sum(1 for key in keys if not key[3]) if "a" in streams else 0
     silences = []

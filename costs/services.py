@@ -75,6 +75,12 @@ def cost_entry_record(
     return entry
 
 
+def cost_entries_move(*, from_job_id: uuid.UUID | str, to_job_id: uuid.UUID | str) -> int:
+    """A part of a larger job (a fan-out's child) spent on the larger job's behalf: its entries
+    become the larger job's, where its budget reservation and the user's view of its cost are."""
+    return CostEntry.objects.filter(job_id=from_job_id).update(job_id=to_job_id)
+
+
 def _usd(amount: Decimal) -> str:
     """Cents when exact, else every significant decimal: a $0.0105 estimate must not read as
     $0.01 next to a $0.01 budget."""

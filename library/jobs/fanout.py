@@ -21,7 +21,7 @@ from django.db import transaction
 from django.db.models import Avg, Case, F, IntegerField, Value, When
 from django.utils import timezone
 
-from costs.services import budget_release
+from costs.services import budget_release, cost_entries_move
 from library.jobs.errors import job_error_public
 from library.jobs.events import job_finished_emit
 from library.jobs.queue import job_enqueue
@@ -30,7 +30,7 @@ from library.models import Job, JobOrigin, JobStatus
 from library.models.jobs import FINISHED
 
 
-def fan_out_start(job: Job, attempt: int, fan: FanOut, *, progress: int, worker: str) -> bool:
+def fan_out_start(job: Job, attempt: int, fan: FanOut, *, progress: int) -> bool:
     """The parent (this run still owns it) waits; its children are made and sent, in one
     transaction. False when the parent changed hands or was cancelled meanwhile."""
     with transaction.atomic():
@@ -49,7 +49,6 @@ def fan_out_start(job: Job, attempt: int, fan: FanOut, *, progress: int, worker:
         if not moved:
             return False
         for child in children:
-            child.full_clean(exclude=["params"])
             child.save()
             job_enqueue(job=child)
     return True
@@ -109,6 +108,7 @@ def child_ended(child: Job, *, worker: str | None) -> tuple[str, int] | None:
     parent's id and attempt); without (a sweep, a cancel), the parent is queued to join."""
     if not child.parent_id:
         return None
+    cost_entries_move(from_job_id=child.pk, to_job_id=child.parent_id)  # spent for the parent
     parent = Job.objects.filter(pk=child.parent_id, status=JobStatus.RUNNING, waiting=True).first()
     if parent is None:
         return None

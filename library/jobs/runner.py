@@ -255,7 +255,7 @@ def _child_ended(job: Job, joins: list[tuple[str, int]]) -> None:
 
 
 def _fan_out(job: Job, attempt: int, fan: FanOut, ctx: RunnerContext, joins: list[tuple[str, int]]) -> str:
-    if fanout.fan_out_start(job, attempt, fan, progress=ctx._progress, worker=worker_name()):
+    if fanout.fan_out_start(job, attempt, fan, progress=ctx._progress):
         return f"waiting for {len(fan.parts)} part(s)"
     if Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING, attempts=attempt, cancel_requested=True).exists():
         return _fail(job, attempt, JobStatus.CANCELLED, "Cancelled.", joins)

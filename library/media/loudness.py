@@ -21,7 +21,7 @@ import ffmpeg
 
 from library.media.graphs.mix import BED_DUCK_DB
 from library.media.graphs.pieces import join, stereo
-from library.media.render import RenderSpec, limited, mix, output_length
+from library.media.render import TRUE_PEAK_CEILING, RenderSpec, limited, mix, output_length
 
 if TYPE_CHECKING:
     from ffmpeg.nodes import Stream  # ffmpeg-python ships no types (mypy sees Any); named for readers
@@ -32,6 +32,7 @@ SILENT_PEAK_DB = -120.0
 TOLERANCE_LU = 0.05  # how close the measured mix must come (the AAC encode then takes about a tenth off)
 MAX_STEPS = 4  # limiter measurements at most (usually two)
 FIRST_SLOPE = 0.85  # loudness gained per dB of gain through the limiter, before it is measured
+CEILING_DB = 20 * math.log10(TRUE_PEAK_CEILING)
 _KEY = re.compile(r"^lavfi\.r128\.(I|true_peak|sample_peak)=(-?[\d.]+|-?inf|nan)$", re.MULTILINE)
 
 Runner = Callable[["Stream"], object]  # runs an ffmpeg-python graph (the job's runner: cancel, timeout)
@@ -122,16 +123,17 @@ def loudness_pass(
     info["mix"] = measured.as_dict()
     if measured.integrated <= SILENT_LUFS:
         return replace(spec, premix=premix, gain_db=0.0), info
-    gain, result = _through_limiter(premix, folder, run, target=spec.loudness, measured=measured,
-                                    sample_rate=enc.sample_rate)  # fmt: skip
-    info.update(gain_db=round(gain, 2), limited=result.as_dict("sample_peak"))
+    gain, result, passes = _through_limiter(premix, folder, run, target=spec.loudness, measured=measured,
+                                            sample_rate=enc.sample_rate)  # fmt: skip
+    info.update(gain_db=round(gain, 2), limited=result.as_dict("sample_peak"), limiter_passes=passes)
     return replace(spec, premix=premix, gain_db=gain), info
 
 
 def _through_limiter(
     premix: Path, folder: Path, run: Runner, *, target: float, measured: Measured, sample_rate: int
-) -> tuple[float, Measured]:
-    """The gain that brings `premix` to `target` through the limiter, and what it measures then.
+) -> tuple[float, Measured, int]:
+    """The gain that brings `premix` to `target` through the limiter, what it measures then, and
+    how many measuring passes it took.
     The limiter takes a little off the loudest moments (more, the higher the gain): measure
     through it and correct (secant steps) until within TOLERANCE_LU. The graph is deterministic,
     so the video pass gets exactly the last reading."""
@@ -147,9 +149,32 @@ def _through_limiter(
         done = result.integrated <= SILENT_LUFS or abs(error) <= TOLERANCE_LU or gain >= MAX_GAIN_DB
         if done or attempt == MAX_STEPS - 1:  # the gain returned is always the one last measured
             break
+        if previous is None and (second := _second_gain(measured, gain, result, target)) is not None:
+            previous, gain = (gain, result.integrated), second
+            continue
         slope = FIRST_SLOPE
         if previous is not None and gain != previous[0]:
             slope = min(max((result.integrated - previous[1]) / (gain - previous[0]), 0.3), 1.0)
         previous = (gain, result.integrated)
         gain = min(gain + error / slope, MAX_GAIN_DB)
-    return gain, result
+    return gain, result, attempt + 1
+
+
+def _second_gain(mix: Measured, gain: float, result: Measured, target: float) -> float | None:
+    """The gain to measure second, from the first limiter reading, or None (then a secant step).
+    What a limiter takes off the loudness grows about as the square of how far the peaks are
+    pushed over its ceiling (excess x, dB): loss = c * x^2, c from the first reading. The gain
+    whose loudness is on target then solves x - c x^2 = x0 (x0: the excess of the unlimited gain,
+    which alone would reach the target). Usually within the tolerance at once: each reading is
+    a pass over the whole sound (a secant step from a fixed slope often needs two more)."""
+    excess = mix.peak + gain - CEILING_DB
+    loss = target - result.integrated
+    if excess <= 0.5 or loss <= 0 or result.integrated <= SILENT_LUFS:
+        return None
+    c = loss / excess**2
+    x0 = target - mix.integrated + mix.peak - CEILING_DB  # the excess of the unlimited gain
+    discriminant = 1 - 4 * c * x0
+    if discriminant <= 0:  # the model cannot reach the target: leave it to the secant steps
+        return None
+    x = (1 - math.sqrt(discriminant)) / (2 * c)
+    return min(x - mix.peak + CEILING_DB, MAX_GAIN_DB)

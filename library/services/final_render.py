@@ -221,7 +221,10 @@ def clips_render(*, clip_ids: list[str], params: dict[str, Any]) -> NoReturn:
     """The "bulk-render" job: one render job per clip (a fan-out: W workers render W clips at
     once); `clips_render_join` collects their results in the clips' order."""
     render: dict[str, Any] = {k: params[k] for k in ("preset", "broll", "broll_seconds", "layout") if k in params}
-    job_fan_out([Part("render", render, {"clip_id": clip_id}) for clip_id in clip_ids], state={})
+    # A clip deleted since the request gets a part without its link: it fails saying so, alone.
+    there = {str(pk) for pk in Clip.objects.filter(pk__in=clip_ids).values_list("pk", flat=True)}
+    parts = [Part("render", {**render, "clip": c}, {"clip_id": c} if c in there else {}) for c in clip_ids]
+    job_fan_out(parts, state={})
 
 
 def clips_render_join(ctx: JobContext, state: dict[str, Any], children: list[Job]) -> dict[str, Any]:
@@ -229,6 +232,6 @@ def clips_render_join(ctx: JobContext, state: dict[str, Any], children: list[Job
     (their clips say why, as a single render's would)."""
     result: dict[str, Any] = {"clips": [c.result for c in children if c.status == "succeeded"]}
     if len(result["clips"]) < len(children):
-        result["failed"] = [{**f, "clip": str(c.clip_id)} for f, c in zip(failures(children), (
-            c for c in children if c.status != "succeeded"), strict=True)]  # fmt: skip
+        result["failed"] = [{**f, "clip": c.params.get("clip", str(c.clip_id))} for f, c in zip(
+            failures(children), (c for c in children if c.status != "succeeded"), strict=True)]  # fmt: skip
     return result

@@ -138,10 +138,10 @@ def join(
                 if window is not None:  # the window's expression reads the piece's own time, from 0
                     video = video.filter("setpts", "PTS-STARTPTS")
                 video = reframe(video, width=width, height=height, mode=mode, window=window, darken=darken)
-                # The last frame is held one frame longer and the piece cut at its length: fps
+                # The last frame is held a little longer and the piece cut at its length: fps
                 # would otherwise end it at its last frame's start (a frame short per piece).
                 video = (
-                    video.filter("tpad", stop=1, stop_mode="clone")
+                    video.filter("tpad", stop_mode="clone", stop_duration=f"{2 / fps:.4f}")
                     .filter("fps", fps)
                     .filter("trim", duration=key[2])
                     .filter("setpts", "PTS-STARTPTS")

@@ -4,6 +4,7 @@ import django_filters
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -11,6 +12,7 @@ from rest_framework.views import APIView
 from library.models import Clip, Job
 from library.serializers import JobSerializer
 from profiles.api import ProfileScopedViewSet, ScopedRelatedField
+from profiles.models import ProfileAPIKey
 from profiles.tenancy import scoped_profile
 from publishing import selectors
 from publishing.models import Publication, PublicationStat, PublicationStatus, PublicationType
@@ -149,6 +151,9 @@ class PublicationViewSet(
         every 6 hours; `?refresh=true` asks now)."""
         publication = self.get_object()
         refresh = request.query_params.get("refresh", "").lower() in ("1", "true", "yes")
+        if refresh and isinstance(request.auth, ProfileAPIKey) and not request.auth.can_write:
+            # A refresh calls Postiz with the profile's key and writes statistics: a write, through a GET.
+            raise PermissionDenied("This API key is read-only: it cannot refresh statistics.", code="api_key_read_only")
         if refresh and publication.status == PublicationStatus.PUBLISHED and publication.postiz_post_id:
             profile = scoped_profile()
             try:

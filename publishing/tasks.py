@@ -68,6 +68,10 @@ def fetch_analytics(profile_id: str | None = None) -> str:
                     counts = analytics.analytics_refresh(client=client)
             except postiz.PostizNotConfigured:
                 continue
+            except Exception:  # one profile's Postiz (or data) must not stop the run for the others
+                logger.exception("analytics fetch failed for profile %s", profile.pk)
+                totals["errors"] += 1
+                continue
         totals["profiles"] += 1
         for key in ("publications", "days", "errors"):
             totals[key] += counts[key]

@@ -61,9 +61,12 @@ def _post(webhook: Webhook, event: WebhookEvent) -> Outcome:
             client.stream("POST", webhook.url, content=body, headers=headers) as response,
         ):
             status = response.status_code
+            # WEBHOOK_TIMEOUT bounds each read, not the whole answer: a receiver trickling a byte
+            # per read would hold the worker for hours. The status decides; the body is a log excerpt.
+            deadline = started + settings.WEBHOOK_TIMEOUT
             for chunk in response.iter_bytes():
                 excerpt += chunk
-                if len(excerpt) >= RESPONSE_EXCERPT:
+                if len(excerpt) >= RESPONSE_EXCERPT or time.monotonic() >= deadline:
                     break
     except OutboundAddressRefused as exc:
         error = str(exc)
@@ -74,14 +77,19 @@ def _post(webhook: Webhook, event: WebhookEvent) -> Outcome:
     duration = int((time.monotonic() - started) * 1000)
     if status is not None and not 200 <= status < 300:
         error = f"HTTP {status}" + (" (redirects are not followed)" if 300 <= status < 400 else "")
-    return Outcome(status, excerpt[:RESPONSE_EXCERPT].decode(errors="replace"), duration, error)
+    # PostgreSQL text cannot hold NUL: kept, it would fail the record and leave the delivery pending.
+    text = excerpt[:RESPONSE_EXCERPT].decode(errors="replace").replace("\x00", "")
+    return Outcome(status, text, duration, error)
 
 
 def _claim(delivery_id: UUID | str) -> bool:
     now = timezone.now()
-    lease = now + timedelta(seconds=settings.WEBHOOK_TIMEOUT + 60)
+    # Outlasts the longest attempt (connect, the answer's headers, the body's deadline: each up to
+    # WEBHOOK_TIMEOUT), so the minute sweep never claims a delivery still being sent.
+    lease = now + timedelta(seconds=3 * settings.WEBHOOK_TIMEOUT + 60)
     return bool(
         WebhookDelivery.objects.filter(pk=delivery_id, status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
+        .filter(attempts__lt=settings.WEBHOOK_MAX_ATTEMPTS)
         .filter(Q(locked_until__isnull=True) | Q(locked_until__lt=now))
         .update(locked_until=lease, attempts=F("attempts") + 1)
     )
@@ -146,9 +154,16 @@ def deliveries_send_due(*, limit: int = 500) -> int:
     retries and first attempts alike (a task lost with its worker is sent again here)."""
     now = timezone.now()
     with unscoped():
+        free = WebhookDelivery.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now).filter(
+            Q(locked_until__isnull=True) | Q(locked_until__lt=now)
+        )
+        # Its last attempt was never recorded (a worker lost): it is over, not tried once more.
+        free.filter(attempts__gte=settings.WEBHOOK_MAX_ATTEMPTS).update(
+            status=DeliveryStatus.FAILED, next_attempt_at=None, finished_at=now, locked_until=None,
+            error="The last attempt was never recorded (the worker was lost).",
+        )  # fmt: skip
         due = (
-            WebhookDelivery.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
-            .filter(Q(locked_until__isnull=True) | Q(locked_until__lt=now))
+            free.filter(attempts__lt=settings.WEBHOOK_MAX_ATTEMPTS)
             .order_by("next_attempt_at")
             .values_list("pk", flat=True)[:limit]
         )

@@ -32,7 +32,8 @@ class WebhookInputSerializer(serializers.Serializer):
     events = serializers.ListField(
         child=serializers.ChoiceField(choices=EventType.choices), min_length=1, max_length=len(EventType)
     )
-    is_active = serializers.BooleanField(default=True)
+    # No default: a PUT without it keeps the endpoint's state (a turned-off one stays off); create defaults to on.
+    is_active = serializers.BooleanField(required=False)
     description = serializers.CharField(max_length=200, allow_blank=True, default="")
 
 

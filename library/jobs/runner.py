@@ -85,7 +85,11 @@ class _Monitor:
                     # Cancelled, deleted, or requeued to another worker: stop this run.
                     self.cancelled.set()
                 if time.monotonic() - last_beat >= settings.JOB_HEARTBEAT_SECONDS:
-                    Job.objects.filter(pk=self.job_id, attempts=self.attempt).update(heartbeat_at=timezone.now())
+                    # Only while this run is the job's worker: once fan_out_start made it a waiting
+                    # parent (heartbeat_at=None), a late beat would let the stale sweep requeue it.
+                    Job.objects.filter(
+                        pk=self.job_id, attempts=self.attempt, status=JobStatus.RUNNING, waiting=False
+                    ).update(heartbeat_at=timezone.now())
                     last_beat = time.monotonic()
         except Exception:  # the job itself decides its fate; a monitor hiccup must not kill it
             logger.exception("job monitor failed for %s", self.job_id)

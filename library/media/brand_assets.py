@@ -75,7 +75,8 @@ def font_check(path: Path) -> str:
     if box[2] - box[0] <= 0 or box[3] - box[1] <= 0:
         raise BadAsset("The font draws no Latin letters.")
     family = family.strip()
-    bad = any(unicodedata.category(ch).startswith("C") for ch in family) or "," in family
+    # ',' splits an .ass style line; '{', '}' and a backslash would close or open {\fn...} tags.
+    bad = any(unicodedata.category(ch).startswith("C") or ch in ",{}\\" for ch in family)
     if not family or bad or len(family) > 100:
         raise BadAsset("The font's family name is missing or unusable.")
     return family

@@ -131,8 +131,14 @@ def _ass_color(value: str, default: str) -> str:
     return f"&H{c.b:02X}{c.g:02X}{c.r:02X}&"
 
 
-def _escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("{", "(").replace("}", ")").replace("\n", " ")
+BACKSLASH = "\uff3c"  # full-width reverse solidus (Noto Sans CJK draws it): a backslash look-alike
+
+
+def ass_escape(text: str) -> str:
+    """Text for an .ass event, drawn as typed: libass reads '\\N', '\\h' and '\\n' as line breaks and
+    hard spaces even after a doubled backslash, so '\\' becomes a look-alike; braces, which open
+    override tags, become parentheses."""
+    return text.replace("\\", BACKSLASH).replace("{", "(").replace("}", ")").replace("\n", " ")
 
 
 class _Writer:
@@ -203,9 +209,9 @@ class _Writer:
         out = ""
         for run, family in fonts.family_runs(text, primary=self.family, bold=self.bold, extra=self.extra):
             if family == self.family:
-                out += _escape(run)
+                out += ass_escape(run)
             else:
-                out += f"{{\\fn{family}\\fs{self.size(family):.1f}}}{_escape(run)}"
+                out += f"{{\\fn{family}\\fs{self.size(family):.1f}}}{ass_escape(run)}"
                 out += f"{{\\fn{self.family}\\fs{self.size(self.family):.1f}}}"
         return out
 

@@ -16,6 +16,7 @@ import pysubs2
 from PIL import ImageFont
 
 from library.media import fonts
+from library.media.captions import ass_escape
 from library.media.layout import Box
 
 SECONDS = 2.5
@@ -155,7 +156,7 @@ def write(
         borderstyle=3, outline=pad, shadow=0, alignment=pysubs2.Alignment.TOP_CENTER,
         marginl=hook.box.x, marginr=width - hook.box.right, marginv=hook.box.y + pad,
     )  # fmt: skip
-    text = "\\N".join(line.replace("\\", "\\\\").replace("{", "(").replace("}", ")") for line in hook.lines)
+    text = "\\N".join(ass_escape(line) for line in hook.lines)
     subs.events.append(pysubs2.SSAEvent(start=0, end=round(seconds * 1000), style="Hook",
                                         text=f"{{\\fad({FADE_IN_MS},{FADE_OUT_MS})}}{text}"))  # fmt: skip
     subs.save(str(path), format_="ass")

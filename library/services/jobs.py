@@ -194,7 +194,9 @@ def jobs_requeue_stale(*, stale_after: float | None = None, resend_after: float 
         if resend_after > 0:
             _resend_lost(report, resend_after)  # before the requeue below, which sends afresh
         _send_overdue(report, stale_after)
-        stale = list(Job.objects.filter(status=JobStatus.RUNNING, heartbeat_at__lt=cutoff).select_related("profile"))
+        # A waiting fan-out parent has no worker (its children do the work): never stale.
+        running = Job.objects.filter(status=JobStatus.RUNNING, waiting=False, heartbeat_at__lt=cutoff)
+        stale = list(running.select_related("profile"))
         for job in stale:
             with transaction.atomic():
                 fanout.parent_lock(job)

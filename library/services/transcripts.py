@@ -25,7 +25,7 @@ from library.media import audio as audio_graphs
 from library.models import Job, JobOrigin, Project, SourceVideo, Transcript
 from library.providers.stt import PROVIDERS, STTError, get_stt_provider
 from library.services.jobs import job_create
-from profiles.errors import Invalid
+from profiles.errors import Invalid, Missing
 
 WHISPER_RATE = 16_000  # what every recogniser takes; a small file to send
 MAX_CORRECTION_CHARS = 100
@@ -152,8 +152,17 @@ def transcript_result(transcript: Transcript) -> dict[str, Any]:
 def transcript_correct(*, transcript: Transcript, words: list[dict[str, Any]]) -> Transcript:
     """Corrections {index, text} by the index of the word in the transcript as it is now (all
     applied at once): the new text replaces the word's, keeping its times, and counts as certain
-    (probability 1); an empty text removes the word. Text and sentences are rebuilt."""
-    current = [dict(w) for w in transcript.words]
+    (probability 1); an empty text removes the word. Text and sentences are rebuilt.
+
+    The caller's object may be stale (read before any lock): under the video's lock (the one a
+    transcription takes to save) the stored words are read again and corrected, so a correction
+    made meanwhile is kept, and the indexes are checked against the words stored now."""
+    if not SourceVideo.objects.select_for_update().filter(pk=transcript.source_video_id).exists():
+        raise Missing("The source video was deleted.")
+    stored = Transcript.objects.filter(pk=transcript.pk).first()
+    if stored is None:
+        raise Missing("The transcript was deleted.")
+    current = [dict(w) for w in stored.words]
     errors: dict[str, str] = {}
     seen: set[int] = set()
     for position, item in enumerate(words):
@@ -170,7 +179,7 @@ def transcript_correct(*, transcript: Transcript, words: list[dict[str, Any]]) -
     if errors or not words:
         raise Invalid({"words": errors or "Give at least one correction {index, text}."})
     kept = [w for w in current if w["text"]]
-    return _save(video=transcript.source_video, words=kept, fields={"corrected_at": timezone.now()})
+    return _save(video=stored.source_video, words=kept, fields={"corrected_at": timezone.now()})
 
 
 def transcript_subtitles(*, transcript: Transcript, fmt: str) -> str:

@@ -10,6 +10,8 @@ from datetime import date
 
 from publishing.postiz.types import as_list, as_object, bad_response
 
+BIGINT_MAX = 2**63 - 1  # the largest count PostgreSQL stores
+
 
 @dataclass(frozen=True)
 class AnalyticsSeries:
@@ -28,7 +30,7 @@ def _total(value: object) -> int:
         number = float(str(value).replace(",", "").strip())
     except ValueError:
         raise bad_response("an analytics total is not a number") from None
-    if not number >= 0 or number == float("inf"):
+    if not 0 <= number <= BIGINT_MAX:  # NaN, negatives, infinities and "1e30" alike
         raise bad_response("an analytics total is not a count")
     return int(number)
 
@@ -40,6 +42,8 @@ def post_analytics_from_json(data: object) -> PostAnalytics:
     for item in as_list(data, "analytics answer"):
         entry = as_object(item, "analytics series")
         label = entry.get("label")
+        if isinstance(label, str):
+            label = label.replace("\x00", "")  # jsonb (the stored metrics' keys) cannot hold \u0000
         if not isinstance(label, str) or not label.strip():
             raise bad_response("an analytics series has no label")
         days: dict[date, int] = {}

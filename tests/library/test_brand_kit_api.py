@@ -118,6 +118,18 @@ def test_a_font_is_checked_by_opening_it_and_its_family_read(cast: Any, alice_cl
     assert alice_client.delete(FONT).json()["has_font"] is False
 
 
+@pytest.mark.parametrize("family", ["X}{\\p1}m 0 0", "DejaVu{Serif", "DejaVu}Serif", "DejaVu\\Serif"])
+def test_a_font_whose_family_could_break_out_of_an_ass_tag_is_a_400(alice_client: Any, family: str) -> None:
+    """Review finding 7: the family goes into {\\fn...} override tags: '{', '}' or '\\' in it
+    would end the tag or start another one. The font is DejaVu Serif renamed (same length)."""
+    assert len(family) == len("DejaVu Serif")
+    data = DEJAVU.read_bytes().replace("DejaVu Serif".encode("utf-16-be"), family.encode("utf-16-be"))
+    data = data.replace(b"DejaVu Serif", family.encode())
+    response = post_file(alice_client, FONT, "brand.ttf", data)
+    assert response.status_code == 400, response.content
+    assert "family" in str(response.json()) and alice_client.get(KIT).json()["has_font"] is False
+
+
 def test_each_profile_sees_and_changes_only_its_own_kit(cast: Any, alice_client: Any) -> None:
     bobs = BrandKitFactory(profile=cast.bob_store, highlight_color="#00FF00")
     store_b = BrandKitFactory(profile=cast.store_b, highlight_color="#0000FF")

@@ -212,3 +212,24 @@ def test_a_product_name_stays_on_one_line_inside_right_to_left_text() -> None:
     lines = {e.plaintext.strip("\u200f") for e in doc.events}
     assert len(lines) >= 2
     assert any("Nike Air" in line for line in lines), lines
+
+
+def text_rows(mask: np.ndarray) -> int:
+    """How many separate bands of rows hold text (lines of text, the highlight box included)."""
+    rows = mask.any(axis=1).astype(int)
+    return int(((rows[1:] == 1) & (rows[:-1] == 0)).sum() + rows[0])
+
+
+def test_backslash_codes_and_braces_in_a_word_are_drawn_as_typed(tmp_path: Path) -> None:
+    """Review finding 8: a spoken/typed '\\N', '\\h' or '{\\b1}' must not become a line break, a
+    hard space or bold: the backslash is drawn as its full-width look-alike (U+FF3C, in Noto
+    Sans CJK) and braces as parentheses, and the two words stay on one line."""
+    [frame] = render_frames(["Go\\Nnow"], tmp_path, times=[0.25])  # one short word: one line
+    save([frame], "backslash")
+    assert text_rows(text_mask(frame)) == 1
+    words = ["Hi\\Nthere", "{\\b1}a\\hb"]
+    doc = captions.build_ass([captions.Word(t, i * 0.5, i * 0.5 + 0.5) for i, t in enumerate(words)],
+                             width=W, height=H, safe=SAFE)  # fmt: skip
+    text = "".join(e.text for e in doc.events)
+    assert "\\N" not in text and "\\h" not in text and "\\b1" not in text and "{\\b" not in text
+    assert "Hi\uff3cNthere" in text and "(\uff3cb1)a\uff3chb" in text

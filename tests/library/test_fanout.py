@@ -224,3 +224,28 @@ def test_a_bulk_render_is_one_render_job_per_clip_with_results_in_order(cast: An
     assert "deleted" in parent.result["failed"][0]["error"]
     for clip in (clips[0], clips[2]):
         assert Clip.all_objects.get(pk=clip.pk).status == ClipStatus.FINAL
+
+
+@override_settings(JOB_HEARTBEAT_SECONDS=0)
+def test_a_waiting_parent_gets_no_heartbeat_and_the_stale_sweep_leaves_it(cast: Any) -> None:
+    """Review finding 4: the run's monitor thread may beat once more after fan_out_start set
+    waiting=True, heartbeat_at=None; that beat must not land (the parent would look like a dead
+    worker's job), and a waiting parent with an old heartbeat is not requeued (no second fan-out)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from library.jobs.runner import _Monitor
+    from profiles.tenancy import profile_scope
+
+    parent = make_job(cast.store_a, "test-fanout", status=JobStatus.RUNNING, attempts=1, waiting=True)
+    with profile_scope(cast.store_a):  # the thread copies the scope, as in the runner
+        monitor = _Monitor(parent.pk, 1)
+    monitor.start()
+    time.sleep(1.2)  # two or more rounds of the 0.5 s loop, each due to beat
+    monitor.stop()
+    assert reload(parent).heartbeat_at is None
+    Job.all_objects.filter(pk=parent.pk).update(heartbeat_at=timezone.now() - timedelta(hours=1))
+    report = jobs_requeue_stale(stale_after=1, resend_after=0)
+    assert str(parent.pk) not in report.requeued + report.failed
+    assert (reload(parent).status, reload(parent).waiting) == (JobStatus.RUNNING, True)

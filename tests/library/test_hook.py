@@ -65,3 +65,27 @@ def test_one_click_passes_the_hook_to_every_variant(cast: Any, alice_client: Any
                                  params={"hook_text": "", "hook_auto": True, "caption_style": {}})  # fmt: skip
     assert [c.hook_auto for c in clips] == [True, True]
     assert ClipFactory._meta.model.all_objects.filter(project=project, hook_auto=True).count() == 2
+
+
+def test_backslash_codes_and_braces_in_a_hook_are_drawn_as_typed(tmp_path: Any) -> None:
+    """Review finding 8: '\\N' in a hook must not break its line, nor '{\\b1}' open a tag: the
+    backslash becomes U+FF3C (drawn by Noto Sans CJK), braces parentheses. One frame rendered."""
+    import subprocess
+
+    import numpy as np
+
+    from library.media import hook as hooks
+    from library.media.layout import Box
+
+    w, h, typed = 360, 640, "Go\\Nnow {\\b1}ok"
+    font = hooks.font_for(typed, None)
+    fitted = hooks.fit(typed, band=Box(20, 40, w - 40, 200), height=h, font=font)
+    assert fitted is not None and len(fitted.lines) == 1
+    ass = hooks.write(fitted, tmp_path / "hook.ass", width=w, height=h, font=font)
+    raw = subprocess.run(["ffmpeg", "-loglevel", "error", "-f", "lavfi", "-i", f"color=c=0x808080:s={w}x{h}:r=4:d=1",
+                          "-vf", f"ass={ass}", "-ss", "0.5", "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "gray", "-"],
+                         capture_output=True, check=True, timeout=30).stdout  # fmt: skip
+    tall = int((np.abs(np.frombuffer(raw, np.uint8).reshape(h, w).astype(int) - 128) > 40).any(axis=1).sum())
+    assert tall < fitted.box.h + fitted.size // 2, (tall, fitted.box)  # the box holds one line, not two
+    text = ass.read_text().split("Dialogue:", 1)[1]
+    assert "Go\uff3cNnow (\uff3cb1)ok" in text and "\\N" not in text and "\\b1" not in text

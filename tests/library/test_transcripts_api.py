@@ -171,6 +171,33 @@ def test_corrections_rebuild_the_text_and_sentences(cast: Any, alice_client: Any
         assert response.status_code == 400, (bad, response.status_code, response.content)
 
 
+def test_a_correction_applies_to_the_transcript_as_stored_not_as_read(cast: Any) -> None:
+    """Review finding 6: the view reads the transcript before any lock; a correction that lands
+    after another correction or a new transcription applies to the words stored now (the
+    indexes refer to them), and one whose index no longer fits is a 400, never a stale write."""
+    from library.services.transcripts import transcript_correct
+    from profiles.errors import Invalid
+    from profiles.tenancy import profile_scope
+
+    transcript = _video_with_transcript(cast)
+    with profile_scope(cast.store_a):
+        stale = Transcript.objects.get(pk=transcript.pk)
+        transcript_correct(transcript=Transcript.objects.get(pk=transcript.pk), words=[{"index": 0, "text": "Hi"}])
+        saved = transcript_correct(transcript=stale, words=[{"index": 1, "text": "Lumo"}])
+        assert [w["text"] for w in saved.words[:2]] == ["Hi", "Lumo"]  # the first correction is kept
+        fresh = [{"text": t, "start": i * 0.5, "end": i * 0.5 + 0.4, "probability": 0.9} for i, t in enumerate("ab")]
+        Transcript.objects.filter(pk=transcript.pk).update(words=fresh)  # transcribed again meanwhile
+        saved = transcript_correct(transcript=stale, words=[{"index": 1, "text": "B."}])
+        assert [w["text"] for w in saved.words] == ["a", "B."] and saved.text == "a B."
+        with pytest.raises(Invalid):
+            transcript_correct(transcript=stale, words=[{"index": 2, "text": "c"}])
+    assert [w["text"] for w in reload_transcript(transcript).words] == ["a", "B."]
+
+
+def reload_transcript(transcript: Transcript) -> Transcript:
+    return Transcript.all_objects.get(pk=transcript.pk)
+
+
 def test_routes_before_a_transcript_and_of_another_profile_are_404(cast: Any, alice_client: Any) -> None:
     transcript = _video_with_transcript(cast)
     from profiles.tenancy import profile_scope

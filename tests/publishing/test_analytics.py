@@ -110,3 +110,76 @@ def test_statistics_from_the_fake_land_in_the_dashboard(cast: Any, fake: Running
     }  # fmt: skip
     other = api_client_for(cast.alice).get(f"/api/v1/profiles/{cast.store_b.pk}/dashboard/?range=all").json()
     assert other["engagement"]["views"] == 0 and other["engagement"]["cost_per_1000_views_usd"] is None
+
+
+def _configure(profile: Any, server: Running, key: str) -> None:
+    row = Profile.objects.get(pk=profile.pk)
+    row.postiz_api_url, row.postiz_api_key = server.url, key
+    row.save(update_fields=["postiz_api_url", "postiz_api_key"])
+
+
+def test_one_profiles_odd_statistics_stop_neither_it_nor_the_others(
+    cast: Any, fake: Running, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.fakes.postiz import KEY_B
+
+    _configure(cast.store_b, fake, KEY_B)
+    huge, odd = _published(cast.store_a, "post-huge"), _published(cast.store_a, "post-nul")
+    theirs = _published(cast.store_b, "post-fine")
+    fake.state.analytics["post-huge"] = [_series("Views", "1e30")]  # beyond a bigint
+    fake.state.analytics["post-nul"] = [_series("Vi\u0000ews", "5")]  # jsonb refuses \u0000
+    fake.state.analytics["post-fine"] = [_series("Views", "7")]
+
+    assert tasks.fetch_analytics() == "profiles 2, publications 2, days 2, errors 1"
+    huge.refresh_from_db()
+    assert "not a count" in huge.analytics_error and not PublicationStat.all_objects.filter(publication=huge)
+    assert PublicationStat.all_objects.get(publication=odd).metrics == {"Views": 5}
+    assert PublicationStat.all_objects.get(publication=theirs).views == 7
+
+    # On demand: a clear 502 with the reason, never a 500.
+    refreshed = api_client_for(cast.alice, cast.store_a).get(
+        f"/api/v1/publishing/publications/{huge.pk}/analytics/?refresh=true"
+    )
+    assert refreshed.status_code == 502, refreshed.content
+    assert "not a count" in refreshed.json()["detail"]
+
+    # Whatever else fails for one profile, the run goes on to the next.
+    real = tasks.analytics.analytics_refresh
+
+    def failing_for_a(**kwargs: Any) -> dict[str, int]:
+        from profiles.tenancy import scoped_profile
+
+        if scoped_profile().pk == cast.store_a.pk:
+            raise RuntimeError("boom")
+        return real(**kwargs)
+
+    monkeypatch.setattr(tasks.analytics, "analytics_refresh", failing_for_a)
+    fake.state.analytics["post-fine"] = [_series("Views", "9")]
+    assert tasks.fetch_analytics().endswith("errors 1")
+    assert PublicationStat.all_objects.get(publication=theirs).views == 9
+
+
+def test_a_read_only_key_cannot_refresh_statistics(cast: Any, fake: Running) -> None:
+    from rest_framework.test import APIClient
+
+    from tests.factories import ProfileAPIKeyFactory
+
+    mine = _published(cast.store_a, "post-1")
+    fake.state.analytics["post-1"] = [_series("Views", "120")]
+    url = f"/api/v1/publishing/publications/{mine.pk}/analytics/"
+    reader = ProfileAPIKeyFactory(profile=cast.store_a, scopes=["read"]).raw  # type: ignore[attr-defined]
+    machine = APIClient()
+    machine.credentials(HTTP_AUTHORIZATION=f"Api-Key {reader}")
+
+    assert machine.get(url).status_code == 200  # reading is fine
+    refused = machine.get(url + "?refresh=true")
+    assert refused.status_code == 403, refused.content
+    assert refused.json()["code"] == "api_key_read_only"
+    assert fake.state.calls_to("GET", "/analytics/post/post-1") == [] and not PublicationStat.all_objects.exists()
+
+    writer = ProfileAPIKeyFactory(profile=cast.store_a).raw  # type: ignore[attr-defined]
+    machine.credentials(HTTP_AUTHORIZATION=f"Api-Key {writer}")
+    assert machine.get(url + "?refresh=true").json()["totals"]["views"] == 120
+    fake.state.analytics["post-1"] = [_series("Views", "130")]
+    by_token = api_client_for(cast.alice, cast.store_a).get(url + "?refresh=true")
+    assert by_token.json()["totals"]["views"] == 130

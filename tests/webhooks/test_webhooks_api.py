@@ -141,3 +141,16 @@ def test_crud_and_ownership(cast: Any) -> None:
             assert Webhook.objects.filter(pk=theirs.webhook_id).exists()
     assert client.delete(f"{URL}{created['id']}/").status_code == 204
     assert not Webhook.all_objects.filter(pk=created["id"]).exists()
+
+
+def test_a_put_without_is_active_keeps_the_endpoint_off(cast: Any) -> None:
+    client = api_client_for(cast.alice, cast.store_a)
+    created = client.post(URL, {"url": PUBLIC, "events": ["job.failed"], "is_active": False}, format="json").json()
+    assert created["is_active"] is False
+    changed = client.put(f"{URL}{created['id']}/", {"url": PUBLIC + "/v2", "events": ["job.failed"]}, format="json")
+    assert changed.status_code == 200, changed.content
+    assert changed.json()["is_active"] is False and Webhook.all_objects.get().is_active is False
+    on = client.put(
+        f"{URL}{created['id']}/", {"url": PUBLIC, "events": ["job.failed"], "is_active": True}, format="json"
+    )
+    assert on.json()["is_active"] is True

@@ -10,6 +10,7 @@ tool_runs.py, speech.py, videos.py); the engine (library/jobs/) knows neither.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from library.jobs.context import JobContext, job_row
@@ -65,6 +66,13 @@ def variant(ctx: JobContext) -> Result:
 def render(ctx: JobContext) -> Result:
     clip = job_row(ctx, Clip, "clip_id", missing="The clip was deleted.")
     return final_render.clip_render(ctx, clip=clip, options=final_render.RenderOptions.from_params(ctx.job.params))
+
+
+@job_kind("clip-preview")
+def clip_preview(ctx: JobContext) -> Result:
+    clip = job_row(ctx, Clip, "clip_id", missing="The clip was deleted.")
+    options = replace(final_render.RenderOptions.from_params(ctx.job.params), preview=True)
+    return final_render.clip_render(ctx, clip=clip, options=options)
 
 
 @job_kind("bulk-render", on_failure=final_render.clip_failed, join=final_render.clips_render_join)

@@ -47,6 +47,11 @@ class OneClickSerializer(serializers.Serializer):
                                       help_text="opening hook shown large over each variant's first 2.5 s")  # fmt: skip
     hook = HookField(required=False, source="hook_auto")
     publish = PublishSerializer(required=False)
+    full_render = serializers.ChoiceField(
+        choices=["all", "selected"], default="all",
+        help_text="all: every variant's final render; selected: only 540x960 previews (preview_url), "
+                  "then render the ones you pick with clips/{id}/render/",
+    )  # fmt: skip
 
 
 class OneClickView(APIView):

@@ -83,12 +83,17 @@ def one_click_start(
     tighten: bool = False,
     hook_text: str = "",
     hook_auto: bool = False,
+    full_render: str = "all",
 ) -> Job:
     """Project -> variants -> voiceover + captions -> preset render (-> publish): one job. The
     whole estimate (paid analysis + paid voice for every variant) is reserved up front.
     `publish` is publishing's PublishSerializer data (JSON: the job's params keep it)."""
     if preset_get(preset) is None:
         raise Invalid({"preset": f"Unknown preset {preset!r}."})
+    if full_render not in ("all", "selected"):
+        raise Invalid({"full_render": "Must be 'all' or 'selected'."})
+    if full_render == "selected" and publish:
+        raise Invalid({"publish": "Only rendered clips are published: use full_render 'all' to publish."})
     voice_check(voice_id=voice_id)
     captions_check(captions=captions, script_text=script_text)
     analyzer = analysis_services.provider_for_request(provider)
@@ -110,6 +115,7 @@ def one_click_start(
             "rotate": rotate or [],
             "provider": analyzer.name, "broll": broll, "publish": publish or None, "music": music,
             "captions": captions, "tighten": tighten, "hook_text": hook_text, "hook_auto": hook_auto,
+            "full_render": full_render,
         },
     )  # fmt: skip
     estimate: Decimal = analysis_services.analysis_estimate(
@@ -167,7 +173,9 @@ def one_click_run(ctx: JobContext, *, project: Project, video: SourceVideo) -> d
     if params.get("tighten"):
         state["tightened"] = [{"clip": str(c.pk), "removed": r} for c, r in zip(clips, removed, strict=True)]
     render: dict[str, Any] = {k: params[k] for k in ("preset", "broll", "broll_seconds", "layout") if k in params}
-    parts = [Part("render", render, {"clip_id": c.pk, "project_id": project.pk}) for c in clips]
+    # full_render "selected": only the previews; the user renders the ones they pick (clips/{id}/render/).
+    kind = "clip-preview" if params.get("full_render") == "selected" else "render"
+    parts = [Part(kind, render, {"clip_id": c.pk, "project_id": project.pk}) for c in clips]
     job_fan_out(parts, state=state, progress_to=render_end)
 
 
@@ -180,7 +188,7 @@ def one_click_join(ctx: JobContext, state: dict[str, Any], children: list[Job]) 
     done = [c for c in children if c.status == JobStatus.SUCCEEDED]
     result: dict[str, Any] = {
         **state,
-        "renders": [
+        "previews" if ctx.job.params.get("full_render") == "selected" else "renders": [
             {"clip": r["clip"], "duration": r["duration"], "fit": r.get("fit"), "captions": r.get("captions", "none")}
             for r in (c.result for c in done)
         ],
@@ -263,7 +271,8 @@ def _variants_create(
             **music_choice(params.get("music")),
             hook_text=params.get("hook_text", ""),
             hook_auto=bool(params.get("hook_auto")),
-            status=ClipStatus.RENDERING,
+            # with previews only, no final is on its way: the clip stays raw until the user renders it
+            status=ClipStatus.RAW if params.get("full_render") == "selected" else ClipStatus.RENDERING,
         )
         for n, cuts in enumerate(plans)
     ]

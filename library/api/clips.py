@@ -32,6 +32,7 @@ class FocusPointSerializer(serializers.Serializer):
 class ClipSerializer(serializers.ModelSerializer):
     raw_url = serializers.SerializerMethodField()
     final_url = serializers.SerializerMethodField()
+    preview_url = serializers.SerializerMethodField()
     thumbnail_url = serializers.SerializerMethodField()
     music = serializers.SerializerMethodField()
     focus = serializers.SerializerMethodField(help_text="layout track's focus points [{t, x}] ([] once stale)")
@@ -41,7 +42,7 @@ class ClipSerializer(serializers.ModelSerializer):
         fields = [
             "id", "project", "variant_index", "duration", "final_duration", "status", "error", "is_selected",
             "cut_list", "layout", "focus", "selection", "script_text", "caption_style", "voice_id", "original_audio",
-            "hook_text", "hook_auto", "render_info", "raw_url", "final_url", "thumbnail_url", "created_at", "updated_at", "music",
+            "hook_text", "hook_auto", "render_info", "raw_url", "final_url", "preview_url", "thumbnail_url", "created_at", "updated_at", "music",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -63,6 +64,9 @@ class ClipSerializer(serializers.ModelSerializer):
 
     def get_final_url(self, obj: Clip) -> str | None:
         return self._download(obj, "final") if obj.final_file else None
+
+    def get_preview_url(self, obj: Clip) -> str | None:
+        return self._download(obj, "preview") if obj.preview_file else None
 
     def get_thumbnail_url(self, obj: Clip) -> str | None:
         return _url(self, "clip-thumbnail", obj.pk) if obj.thumbnail else None
@@ -205,16 +209,16 @@ class ClipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Destr
         return Response(self.get_serializer(clips, many=True).data)
 
     @extend_schema(
-        parameters=[OpenApiParameter("kind", OpenApiTypes.STR, enum=["raw", "final"])],
+        parameters=[OpenApiParameter("kind", OpenApiTypes.STR, enum=["raw", "final", "preview"])],
         responses={(200, "video/mp4"): bytes},
     )
     @action(detail=True, methods=["get"])
     def download(self, request: Request, pk: str | None = None) -> HttpResponseBase:
         clip = self.get_object()
         kind = request.query_params.get("kind", "final" if clip.final_file else "raw")
-        if kind not in ("raw", "final"):
-            raise ValidationError({"kind": "Must be 'raw' or 'final'."})
-        stored: FieldFile = clip.final_file if kind == "final" else clip.raw_file
+        if kind not in ("raw", "final", "preview"):
+            raise ValidationError({"kind": "Must be 'raw', 'final' or 'preview'."})
+        stored: FieldFile = {"final": clip.final_file, "raw": clip.raw_file, "preview": clip.preview_file}[kind]
         if not stored:
             raise NotFound(f"This clip has no {kind} file yet.")
         name = cast(str, stored.name)  # a FieldFile is truthy only with a name

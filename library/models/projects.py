@@ -159,6 +159,8 @@ class Clip(ProfileScopedModel):
     selection = models.JSONField(default=dict, blank=True, help_text="how the cut list was chosen (mode, seed)")
     raw_file = models.FileField(max_length=500, blank=True)
     final_file = models.FileField(max_length=500, blank=True)
+    # The low-resolution preview render (540x960), to pick which variants get a final render.
+    preview_file = models.FileField(max_length=500, blank=True, null=True)
     thumbnail = models.FileField(max_length=500, blank=True)
     duration = models.FloatField(default=0)
     final_duration = models.FloatField(null=True, blank=True)

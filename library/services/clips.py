@@ -17,6 +17,6 @@ def clips_select(*, clips: list[Clip], selected: bool) -> list[Clip]:
 @transaction.atomic
 def clip_delete(*, clip: Clip) -> None:
     """Delete the clip and, once that commits, its files."""
-    names = [f.name for f in (clip.raw_file, clip.final_file, clip.thumbnail) if f]
+    names = [f.name for f in (clip.raw_file, clip.final_file, clip.preview_file, clip.thumbnail) if f]
     clip.delete()
     transaction.on_commit(lambda: storage.delete_stored(*names))

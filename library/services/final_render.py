@@ -34,6 +34,7 @@ from profiles.models import Profile
 
 TAIL = 0.5  # seconds of picture after the voice ends
 BROLL_SECONDS = 2.0
+PREVIEW_SIZE = (540, 960)  # a quarter of the 1080x1920 final's pixels
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ class RenderOptions:
     broll: bool = False
     broll_seconds: float = BROLL_SECONDS
     layout: str = ""  # a re-render's layout (reframe.LAYOUTS); blank: the clip's
+    preview: bool = False  # the low-resolution preview (PREVIEW_SIZE, ultrafast, no loudness pass)
 
     @classmethod
     def from_params(cls, params: dict[str, Any]) -> RenderOptions:
@@ -117,6 +119,8 @@ def clip_render(ctx: JobContext, *, clip: Clip, options: RenderOptions) -> dict[
     preset = preset_get(options.preset)
     if preset is None:
         raise JobError(f"Unknown preset {options.preset!r}.")
+    if options.preview:  # the same graph, smaller and faster; not a final
+        preset = replace(preset, width=PREVIEW_SIZE[0], height=PREVIEW_SIZE[1], speed="ultrafast", max_bitrate="")
     profile = Profile.objects.get(pk=ctx.job.profile_id)
     cuts = [Cut(c["source_video"], float(c["start"]), float(c["end"]), c.get("segment")) for c in clip.cut_list]
     if not cuts:
@@ -180,7 +184,7 @@ def clip_render(ctx: JobContext, *, clip: Clip, options: RenderOptions) -> dict[
     info.update(framing.info())
     brand, info["brand"] = brand_overlays(ctx, kit=kit, clip=clip, cuts=cuts, preset=preset, style=style,
                                           captions=ass, folder=folder)  # fmt: skip
-    encoding = replace(preset.encoding(), video_codec=video_encoder())
+    encoding = replace(preset.encoding(), video_codec="libx264" if options.preview else video_encoder())
     info["encoder"] = encoding.video_codec
     spec = RenderSpec(
         pieces=framing.pieces, output=folder / "final.mp4", encoding=encoding,
@@ -188,10 +192,14 @@ def clip_render(ctx: JobContext, *, clip: Clip, options: RenderOptions) -> dict[
         loudness=preset.loudness, duration=length, thumbnail=thumbnail, pad_darken=preset.pad_darken / 100,
         fonts_dir=folder / "fonts" if ass or (brand and brand.fonts_dir) else None, brand=brand,
     )  # fmt: skip
-    spec, info["sound"] = clip_sound(ctx, clip=clip, spec=spec, folder=folder)  # bed + loudness pass
+    if not options.preview:  # a preview skips the bed and the loudness pass: loudnorm's one-pass estimate
+        spec, info["sound"] = clip_sound(ctx, clip=clip, spec=spec, folder=folder)  # bed + loudness pass
     ctx.ffmpeg(render_graph(spec), duration=spec.output_duration + spec.card_seconds)
     info["cut_list"] = [c.as_dict() for c in cuts]
-    _replace_final(ctx, clip, spec, thumbnail, info)
+    if options.preview:
+        _replace_preview(ctx, clip, spec.output)
+    else:
+        _replace_final(ctx, clip, spec, thumbnail, info)
     return {"clip": str(clip.pk), "duration": round(spec.output_duration + spec.card_seconds, 3), **info}
 
 
@@ -214,6 +222,21 @@ def _replace_final(ctx: JobContext, clip: Clip, spec: RenderSpec, thumbnail: Pat
             clip_rendered_emit(clip=clip)
     except Exception:
         storage.delete_stored(final, thumb)
+        raise
+
+
+def _replace_preview(ctx: JobContext, clip: Clip, output: Path) -> None:
+    """Store the preview under a fresh name and swap it in (the old one goes after commit); the
+    clip's status, final and render_info stay as they are."""
+    preview = storage.store_file(output, f"{ctx.job.profile_id}/clips/{clip.pk}/preview-{ctx.job.pk}.mp4")
+    old = [clip.preview_file.name] if clip.preview_file and clip.preview_file.name else []
+    try:
+        with transaction.atomic():
+            clip.preview_file = preview
+            clip.save(update_fields=["preview_file", "updated_at"])
+            transaction.on_commit(lambda: storage.delete_stored(*old))
+    except Exception:
+        storage.delete_stored(preview)
         raise
 
 

@@ -23,7 +23,7 @@ from profiles.tenancy import unscoped
 # Every column that names a stored file. A file none of them names is an orphan.
 FILE_COLUMNS: tuple[tuple[Any, tuple[str, ...]], ...] = (
     (SourceVideo, ("file", "thumbnail")),
-    (Clip, ("raw_file", "final_file", "thumbnail")),
+    (Clip, ("raw_file", "final_file", "preview_file", "thumbnail")),
     (Job, ("output",)),
     (BrandKit, ("logo", "font")),
     (MusicTrack, ("file",)),

@@ -1,0 +1,52 @@
+"""Issue 19, point 5: previews. One-click with full_render "selected" makes a 540x960 preview
+of each variant (job kind "clip-preview") and no final; the user renders the ones they pick."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.core.files.storage import default_storage
+
+from library.models import Clip, ClipStatus, Job, JobStatus
+from library.tasks import run_job
+from tests.conftest import api_client_for
+from tests.editai.test_oneclick import ONE_CLICK, _probe, bbb  # noqa: F401 (bbb: a fixture)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_one_click_selected_makes_previews_only(cast: Any, bbb: dict) -> None:  # noqa: F811
+    client = api_client_for(cast.alice)
+    response = client.post(ONE_CLICK, {
+        "source_video": bbb["id"], "variant_count": 2, "target_duration": 3, "preset": "tiktok",
+        "full_render": "selected",
+    }, format="json")  # fmt: skip
+    assert response.status_code == 202, response.content
+    job = Job.all_objects.get(pk=response.json()["id"])
+    run_job(str(job.pk), profile_id=str(cast.store_a.pk))
+    job.refresh_from_db()
+    assert job.status == JobStatus.SUCCEEDED, job.error
+    assert len(job.result["previews"]) == 2 and "renders" not in job.result
+    assert set(Job.all_objects.filter(parent=job).values_list("kind", flat=True)) == {"clip-preview"}
+    for clip in Clip.all_objects.filter(pk__in=job.result["clips"]):
+        assert clip.status == ClipStatus.RAW and not clip.final_file and clip.preview_file
+        video = next(s for s in _probe(default_storage.path(clip.preview_file.name))["streams"]
+                     if s["codec_type"] == "video")  # fmt: skip
+        assert (video["width"], video["height"]) == (540, 960)
+        shown = client.get(f"/api/v1/library/clips/{clip.pk}/").json()
+        assert shown["final_url"] is None and shown["preview_url"].endswith("?kind=preview")
+        download = client.get(shown["preview_url"])
+        assert download.status_code == 200
+        assert b"".join(download.streaming_content) == default_storage.open(clip.preview_file.name).read()
+        # Another profile neither sees the clip nor its preview.
+        assert api_client_for(cast.bob).get(shown["preview_url"]).status_code == 404
+    # A kind of file that does not exist is a 400, not a 500.
+    assert client.get(f"/api/v1/library/clips/{clip.pk}/download/?kind=nope").status_code == 400
+
+
+def test_one_click_full_render_is_checked(cast: Any, bbb: dict) -> None:  # noqa: F811
+    client = api_client_for(cast.alice)
+    for bad in ("some", "", None, 3):
+        response = client.post(ONE_CLICK, {"source_video": bbb["id"], "full_render": bad}, format="json")
+        assert response.status_code == 400 and "full_render" in response.json(), (bad, response.content)

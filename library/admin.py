@@ -30,6 +30,7 @@ from library.models import (
     SubjectTrack,
     Transcript,
     VideoAnalysis,
+    Voiceover,
 )
 from library.providers.tts import TTSError
 from library.services import jobs as job_services
@@ -340,3 +341,15 @@ class BrandKitAdmin(ProfileScopedAdmin):
     list_display = ("__str__", "logo_position", "font_family", "intro_template", "outro_template", "updated_at")
     search_fields = ("id", "profile__name", "font_family")
     readonly_fields = _all_fields(BrandKit)
+
+
+@admin.register(Voiceover)
+class VoiceoverAdmin(ProfileScopedAdmin):
+    """The voiceover cache, read-only: rows are written by speech synthesis and expired by
+    prune_media."""
+
+    list_display = ("provider", "voice_id", "model", "characters", "duration", "last_used_at")
+    list_filter = ("provider",)
+    search_fields = ("id", "key", "voice_id")
+    date_hierarchy = "last_used_at"
+    readonly_fields = _all_fields(Voiceover)

@@ -14,6 +14,7 @@ from typing import Any
 import factory
 from django.contrib.auth import get_user_model
 from django.db.models import Model
+from django.utils import timezone
 
 from costs.models import BudgetReservation, CostEntry, Provider
 from library import storage
@@ -33,6 +34,7 @@ from library.models import (
     SubjectTrack,
     Transcript,
     VideoAnalysis,
+    Voiceover,
 )
 from profiles.models import Profile, ProfileAPIKey
 from profiles.tenancy import profile_scope
@@ -267,6 +269,23 @@ class MusicTrackFactory(ScopedFactory):
     size_bytes = 1000
     duration = 30.0
     codec = "mp3"
+
+
+class VoiceoverFactory(ScopedFactory):
+    """A cached voiceover row with a made-up file name (the cache tests store real ones)."""
+
+    class Meta:
+        model = Voiceover
+
+    key = factory.Sequence(lambda n: f"{n:064x}")
+    provider = "espeak"
+    model = "espeak-ng"
+    voice_id = "en-us"
+    file = factory.LazyAttribute(lambda o: f"{o.profile.pk}/voiceovers/{o.key}.wav")
+    words = factory.LazyFunction(lambda: [{"word": "Hello.", "start": 0.1, "end": 0.5}])
+    duration = 0.8
+    characters = 6
+    last_used_at = factory.LazyFunction(timezone.now)
 
 
 class CostEntryFactory(ScopedFactory):

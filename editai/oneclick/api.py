@@ -49,8 +49,8 @@ class OneClickSerializer(serializers.Serializer):
     publish = PublishSerializer(required=False)
     full_render = serializers.ChoiceField(
         choices=["all", "selected"], default="all",
-        help_text="all: every variant's final render; selected: only 540x960 previews (preview_url), "
-                  "then render the ones you pick with clips/{id}/render/",
+        help_text="all: a 540x960 preview of every variant first (preview_url), then every final render; "
+                  "selected: only the previews, then render the ones you pick with clips/{id}/render/",
     )  # fmt: skip
 
 

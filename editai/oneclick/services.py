@@ -15,7 +15,7 @@ from django.utils.dateparse import parse_datetime
 from costs.services import budget_reserve
 from library import selection
 from library.jobs.context import JobContext
-from library.jobs.fanout import failures
+from library.jobs.fanout import failures, failures_text
 from library.jobs.registry import JobDeferred, JobError, Part, job_fan_out
 from library.models import (
     Clip,
@@ -173,9 +173,14 @@ def one_click_run(ctx: JobContext, *, project: Project, video: SourceVideo) -> d
     if params.get("tighten"):
         state["tightened"] = [{"clip": str(c.pk), "removed": r} for c, r in zip(clips, removed, strict=True)]
     render: dict[str, Any] = {k: params[k] for k in ("preset", "broll", "broll_seconds", "layout") if k in params}
-    # full_render "selected": only the previews; the user renders the ones they pick (clips/{id}/render/).
-    kind = "clip-preview" if params.get("full_render") == "selected" else "render"
-    parts = [Part(kind, render, {"clip_id": c.pk, "project_id": project.pk}) for c in clips]
+    # Every variant's preview first (the parts are claimed in order), so the user can watch and
+    # pick while the finals render; with full_render "selected" only the previews are made and
+    # the user renders the ones they pick (clips/{id}/render/).
+    if params.get("full_render") == "selected":
+        kinds = ["clip-preview"]
+    else:
+        kinds = ["clip-preview", "render"] if settings.ONE_CLICK_PREVIEWS else ["render"]
+    parts = [Part(kind, render, {"clip_id": c.pk, "project_id": project.pk}) for kind in kinds for c in clips]
     job_fan_out(parts, state=state, progress_to=render_end)
 
 
@@ -184,17 +189,21 @@ def one_click_join(ctx: JobContext, state: dict[str, Any], children: list[Job]) 
     variants that rendered are published. Variants whose render failed are listed in `failed`
     (their clips say why); the job fails only when none rendered (the runner sees to that)."""
     project = project_require(state["project"])
-    project_finish(project=project)
-    done = [c for c in children if c.status == JobStatus.SUCCEEDED]
-    result: dict[str, Any] = {
-        **state,
-        "previews" if ctx.job.params.get("full_render") == "selected" else "renders": [
-            {"clip": r["clip"], "duration": r["duration"], "fit": r.get("fit"), "captions": r.get("captions", "none")}
-            for r in (c.result for c in done)
-        ],
-    }
-    if len(done) < len(children):
+    result: dict[str, Any] = dict(state)
+    for kind, key in (("clip-preview", "previews"), ("render", "renders")):
+        made = [c.result for c in children if c.kind == kind and c.status == JobStatus.SUCCEEDED]
+        if any(c.kind == kind for c in children):
+            result[key] = [
+                {"clip": r["clip"], "duration": r["duration"], "fit": r.get("fit"), "captions": r.get("captions", "none")}
+                for r in made
+            ]  # fmt: skip
+    if any(c.status != JobStatus.SUCCEEDED for c in children):
         result["failed"] = failures(children)
+    finals = [c for c in children if c.kind == "render"]
+    if finals and not any(c.status == JobStatus.SUCCEEDED for c in finals):  # previews alone are not the result
+        raise JobError(failures_text(finals))
+    project_finish(project=project)
+    done = [c for c in finals if c.status == JobStatus.SUCCEEDED]
     publish = ctx.job.params.get("publish") or None
     if publish:
         ctx.step(1.0 - PUBLISH_SHARE, 1.0)

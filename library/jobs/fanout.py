@@ -140,7 +140,7 @@ def failures_text(children: list[Job]) -> str:
 def failures(children: list[Job]) -> list[dict[str, Any]]:
     """What a join lists for the children that did not succeed: their position, job and error."""
     return [
-        {"part": n + 1, "job": str(c.pk), "status": c.status, "error": c.error}
+        {"part": n + 1, "kind": c.kind, "job": str(c.pk), "status": c.status, "error": c.error}
         for n, c in enumerate(children)
         if c.status != JobStatus.SUCCEEDED
     ]

@@ -74,6 +74,9 @@ class RenderSpec:
         return self.brand.card_seconds if self.brand is not None else 0.0
 
 
+ONE_PASS_PAD_SECONDS = 12.0  # a stream shorter than this is padded for loudnorm's one pass
+
+
 def output_length(spec: RenderSpec) -> float:
     return spec.output_duration + spec.extend_audio if spec.duration is None else spec.duration
 
@@ -112,7 +115,13 @@ def _audio(spec: RenderSpec, original: Stream | None) -> Stream:
         return limited(ffmpeg.input(str(spec.premix)).audio, gain_db=spec.gain_db, sample_rate=rate)
     mixed = mix(spec, original)
     if spec.loudness is not None:  # no loudness pass was made: loudnorm's one-pass estimate
-        mixed = mixed.filter("loudnorm", i=spec.loudness, tp=-1.5, lra=11)
+        # loudnorm looks 3 s ahead and mishandles a shorter stream's end (a 2.4 s voice came out
+        # at -42 LUFS for -14): pad with silence (gated out of the measure), then cut back.
+        mixed = (
+            mixed.filter("apad", whole_dur=f"{ONE_PASS_PAD_SECONDS:g}")
+            .filter("loudnorm", i=spec.loudness, tp=-1.5, lra=11)
+            .filter("atrim", end=f"{output_length(spec):.3f}")
+        )
     return mixed.filter("aresample", rate)
 
 

@@ -16,6 +16,7 @@ from library.models.projects import (
 from library.models.tracking import SubjectTrack
 from library.models.transcripts import Transcript
 from library.models.videos import SourceVideo
+from library.models.voiceovers import Voiceover
 from library.models.voices import ClonedVoice
 
 __all__ = [
@@ -39,4 +40,5 @@ __all__ = [
     "SubjectTrack",
     "Transcript",
     "VideoAnalysis",
+    "Voiceover",
 ]

@@ -150,7 +150,8 @@ def clip_render(ctx: JobContext, *, clip: Clip, options: RenderOptions) -> dict[
         ctx.check_cancelled()
         voice, words, length = speech.audio_path, speech.words, speech.duration + TAIL
         info.update(voice={"provider": speech.provider, "model": speech.model, "voice_id": speech.voice_id,
-                           "duration": round(speech.duration, 3), "characters": speech.characters}, captions="voice")  # fmt: skip
+                           "duration": round(speech.duration, 3), "characters": speech.characters,
+                           "cached": speech.cached}, captions="voice")  # fmt: skip
     cuts, how = timeline.fit(cuts, length, _extra_footage(clip, cuts) if length > timeline.total(cuts) else ())
     info["fit"] = how
     if options.broll and words:  # what is heard: the voiceover (or the SRT)...
@@ -192,8 +193,8 @@ def clip_render(ctx: JobContext, *, clip: Clip, options: RenderOptions) -> dict[
         loudness=preset.loudness, duration=length, thumbnail=thumbnail, pad_darken=preset.pad_darken / 100,
         fonts_dir=folder / "fonts" if ass or (brand and brand.fonts_dir) else None, brand=brand,
     )  # fmt: skip
-    if not options.preview:  # a preview skips the bed and the loudness pass: loudnorm's one-pass estimate
-        spec, info["sound"] = clip_sound(ctx, clip=clip, spec=spec, folder=folder)  # bed + loudness pass
+    # The bed and the loudness pass; a preview measures only the bed (loudnorm's one-pass estimate).
+    spec, info["sound"] = clip_sound(ctx, clip=clip, spec=spec, folder=folder, measure=not options.preview)
     ctx.ffmpeg(render_graph(spec), duration=spec.output_duration + spec.card_seconds)
     info["cut_list"] = [c.as_dict() for c in cuts]
     if options.preview:

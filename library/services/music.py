@@ -94,10 +94,14 @@ def music_track_delete(*, track: MusicTrack) -> None:
     transaction.on_commit(lambda: storage.delete_stored(name))
 
 
-def clip_sound(ctx: JobContext, *, clip: Clip, spec: RenderSpec, folder: Path) -> tuple[RenderSpec, dict[str, Any]]:
+def clip_sound(
+    ctx: JobContext, *, clip: Clip, spec: RenderSpec, folder: Path, measure: bool = True
+) -> tuple[RenderSpec, dict[str, Any]]:
     """The final render's sound before its one video pass: the clip's music bed (if its track
     still exists) and the loudness pass (mixed alone, measured, the gain to the target), in
-    the job's workspace. Returns the spec to render and what was measured."""
+    the job's workspace. Returns the spec to render and what was measured. Without `measure`
+    (a preview) only the bed's level is measured (a fraction of a second); the render's own
+    loudnorm then estimates the loudness in its one pass."""
     track = MusicTrack.objects.filter(pk=clip.music_track_id).first() if clip.music_track_id else None
     info: dict[str, Any] = {}
     if track is not None:
@@ -109,8 +113,11 @@ def clip_sound(ctx: JobContext, *, clip: Clip, spec: RenderSpec, folder: Path) -
         ctx.check_cancelled()  # each audio pass lasts a second or two: checked between them
         ff.run(graph, timeout=ff.timeout_for(length))
 
+    target = spec.loudness
+    if not measure:
+        spec = replace(spec, loudness=None)
     spec, measured = loudness_pass(spec, folder, run, music_volume_db=clip.music_volume_db if track else None)
-    return spec, {**info, **measured}
+    return replace(spec, loudness=target), {**info, **measured}
 
 
 def music_choice(choice: dict[str, Any] | None) -> dict[str, Any]:

@@ -1,5 +1,6 @@
 """Pruning stored media that no row references: leftovers of crashes, re-renders, deleted rows
-and deleted profiles. Works through Django's storage API, so it prunes S3 as well as disk."""
+and deleted profiles; and cached voiceovers unused for VOICEOVER_CACHE_DAYS. Works through
+Django's storage API, so it prunes S3 as well as disk."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ from django.core.files.storage import default_storage
 from django.db.models import Q
 from django.utils import timezone
 
-from library.models import BrandKit, Clip, Job, MusicTrack, SourceVideo
+from library.models import BrandKit, Clip, Job, MusicTrack, SourceVideo, Voiceover
+from library.services.voiceovers import voiceovers_expire
 from profiles.models import Profile
 from profiles.tenancy import unscoped
 
@@ -27,6 +29,7 @@ FILE_COLUMNS: tuple[tuple[Any, tuple[str, ...]], ...] = (
     (Job, ("output",)),
     (BrandKit, ("logo", "font")),
     (MusicTrack, ("file",)),
+    (Voiceover, ("file",)),
 )
 
 
@@ -36,6 +39,7 @@ class PruneReport:
     kept_recent: int = 0
     referenced: int = 0
     bytes_freed: int = 0
+    voiceovers_expired: int = 0
 
 
 def _walk(folder: str) -> Iterator[str]:
@@ -102,12 +106,13 @@ def media_prune(
     dry_run: bool = False,
     progress: Callable[[Iterable[Any]], Iterable[Any]] | None = None,
 ) -> PruneReport:
-    """Delete stored files that no SourceVideo, Clip or Job row references.
+    """Forget cached voiceovers unused for VOICEOVER_CACHE_DAYS, then delete stored files that
+    no row (FILE_COLUMNS) references.
 
     Files live under <profile_id>/; `profile_id` limits the prune to that folder. A file
     modified within `older_than` is spared: an upload or a render stores its file a moment
     before the row that names it commits. `dry_run` only reports."""
-    report = PruneReport()
+    report = PruneReport(voiceovers_expired=voiceovers_expire(profile_id=profile_id, dry_run=dry_run))
     cutoff = timezone.now() - older_than
     folders: list[str]
     loose: list[str]

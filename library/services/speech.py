@@ -1,6 +1,6 @@
-"""Speech for a running job: the voice check, then one synthesis, with the provider's failure
-turned into a JobError the user reads. Used by the "tts" job, the final render's voiceover and
-the voiceover tool."""
+"""Speech for a running job: the voice check, then the profile's voiceover cache or one
+synthesis, with the provider's failure turned into a JobError the user reads. Used by the "tts"
+job, the final render's voiceover (and its preview) and the voiceover tool."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Any
 from library.jobs.context import JobContext
 from library.jobs.registry import JobError
 from library.providers.tts import Speech, TTSError, get_tts_provider
+from library.services.voiceovers import voiceover_key, voiceover_lock, voiceover_replay, voiceover_store
 from library.services.voices import tts_provider_name, voice_refusal
 from profiles.models import Profile
 
@@ -25,17 +26,27 @@ def speech_synthesize(
     label: str = "",
 ) -> Speech:
     """`text` spoken by `voice_id` of `provider`, with the profile's model and voice settings.
-    A refused voice or a provider error is a JobError, prefixed with `label` when given."""
+    A refused voice or a provider error is a JobError, prefixed with `label` when given. Spoken
+    once per profile: the same text, voice, model and settings again is replayed from the
+    profile's voiceover cache, without calling (or paying) the provider."""
     settings = profile.tts_settings or {}
+    # First, cache or not: a voice deleted since, or not the profile's, is refused.
     if refusal := voice_refusal(provider=provider, voice_id=voice_id):
         raise JobError(f"{label}: {refusal}" if label else refusal)
-    try:
-        return get_tts_provider(provider).synthesize(
-            text=text, out_dir=out_dir, voice_id=voice_id, model=settings.get("model"),
-            voice_settings=settings.get("voice_settings"), job_id=ctx.job.pk,
-        )  # fmt: skip
-    except TTSError as exc:
-        raise JobError(f"{label or 'Speech synthesis failed'}: {exc.message}") from None
+    model, voice_settings = settings.get("model"), settings.get("voice_settings")
+    key = voiceover_key(provider=provider, model=model, voice_id=voice_id, voice_settings=voice_settings, text=text)
+    with voiceover_lock(key, check=ctx.check_cancelled):
+        if (cached := voiceover_replay(key=key, out_dir=out_dir)) is not None:
+            return cached
+        try:
+            speech = get_tts_provider(provider).synthesize(
+                text=text, out_dir=out_dir, voice_id=voice_id, model=model, voice_settings=voice_settings,
+                job_id=ctx.job.pk,
+            )  # fmt: skip
+        except TTSError as exc:  # not cached: the next attempt asks the provider again
+            raise JobError(f"{label or 'Speech synthesis failed'}: {exc.message}") from None
+        voiceover_store(key=key, speech=speech)
+    return speech
 
 
 def speech_job_run(ctx: JobContext, *, profile: Profile, params: dict[str, Any]) -> dict[str, Any]:
@@ -51,5 +62,6 @@ def speech_job_run(ctx: JobContext, *, profile: Profile, params: dict[str, Any])
         "voice_id": speech.voice_id,
         "duration": round(speech.duration, 3),
         "characters": speech.characters,
+        "cached": speech.cached,
         "words": [{"word": w.word, "start": round(w.start, 3), "end": round(w.end, 3)} for w in speech.words],
     }

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from django.core.files.storage import default_storage
 
-from library.models import Clip, ClipStatus, Job, JobStatus
+from library.models import Clip, ClipStatus, Job, JobStatus, Voiceover
 from library.tasks import run_job
 from profiles.models import Profile
 from profiles.tenancy import profile_scope
@@ -67,6 +67,17 @@ def test_one_click_makes_final_clips_from_one_request(cast: Any, bbb: dict) -> N
         assert clip.render_info["encoder"] == "libx264"  # auto, and this machine has no GPU
         info = _probe(default_storage.path(clip.final_file.name))
         assert {s["codec_type"] for s in info["streams"]} == {"video", "audio"}
+        # A 540x960 preview was made as well, before any final (issue 19, point 5).
+        video = next(s for s in _probe(default_storage.path(clip.preview_file.name))["streams"]
+                     if s["codec_type"] == "video")  # fmt: skip
+        assert (video["width"], video["height"]) == (540, 960)
+    parts = [Job.all_objects.get(pk=pk) for pk in job.result["children"]]
+    assert [p.kind for p in parts] == ["clip-preview", "clip-preview", "render", "render"]
+    assert max(p.started_at for p in parts[:2]) < min(p.started_at for p in parts[2:])
+    assert len(job.result["previews"]) == len(job.result["renders"]) == 2 and "failed" not in job.result
+    # Both variants speak the same script: spoken once, the three other renders replay it.
+    assert Voiceover.all_objects.count() == 1
+    assert all(clip.render_info["voice"]["cached"] for clip in clips)  # the previews spoke first
     assert client.post(ONE_CLICK, {"source_video": bbb["id"], "preset": "vhs"}, format="json").status_code == 400
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -163,3 +164,27 @@ def test_a_voice_pushed_hard_into_the_limiter_is_on_target_after_two_passes(tmp_
                                             sample_rate=RATE)  # fmt: skip
     assert measured.integrated + gain - result.integrated > 1.0  # the limiter really works here
     assert passes <= 2 and abs(result.integrated - -14.0) <= TOLERANCE_LU, (gain, result, passes)
+
+
+def test_a_preview_keeps_the_bed_without_a_loudness_pass(tmp_path: Path) -> None:
+    """A preview (no loudness pass) still has the bed at its measured level, and its one-pass
+    loudnorm on sound padded past loudnorm's 3 s window lands near the target."""
+    source = make_video(tmp_path / "source.mp4", seconds=8.0, size="320x180", rate=15)
+    voice, spans = make_voice(tmp_path)
+    length = spans[-1][1] + TAIL
+    spec = RenderSpec(
+        pieces=[Piece(source, 0.0, 8.0), Piece(source, 0.0, length - 8.0)], output=tmp_path / "preview.mp4",
+        encoding=SMALL, voice=voice, loudness=None, duration=length,
+        music=Music(make_music(tmp_path / "chord.mp3"), channels=2),
+    )  # fmt: skip
+    runs: list[Any] = []
+    spec, info = loudness_pass(spec, tmp_path, lambda graph: runs.append(ff.run(graph, timeout=120)),
+                               music_volume_db=-18.0)  # fmt: skip
+    assert len(runs) == 1 and spec.premix is None and "music_gain_db" in info  # the bed's level only
+    ff.run(render_graph(replace(spec, loudness=-14.0)), timeout=300)
+    x = samples(spec.output)
+    (a0, _), _ = spans
+    floor = band_db(x, 0.5, length - 0.5, freq=PARTIAL + 400)
+    assert band_db(x, 1.2, a0 - 0.1) > floor + 15  # the bed is there
+    integrated, peak = loudness(spec.output)
+    assert abs(integrated - -14.0) <= 2.0 and peak <= -1.0, (integrated, peak)

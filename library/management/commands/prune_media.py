@@ -13,7 +13,8 @@ DEFAULT_GRACE = "1h"
 class Command(BaseCommand):
     help = (
         "Delete stored media files that no source video, clip or job references (crash leftovers, "
-        "replaced renders, deleted profiles' files)."
+        "replaced renders, deleted profiles' files), and cached voiceovers unused for "
+        "EDITAI_VOICEOVER_CACHE_DAYS."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -41,7 +42,8 @@ class Command(BaseCommand):
         if dry_run or options["verbosity"] > 1:
             for name in report.removed:
                 self.stdout.write(f"{verb} {name}")
+        expired = f"; expired {report.voiceovers_expired} cached voiceover(s)" if report.voiceovers_expired else ""
         self.stdout.write(
             f"{verb} {len(report.removed)} unreferenced file(s), {report.bytes_freed} bytes; "
-            f"kept {report.referenced} referenced and {report.kept_recent} recent"
+            f"kept {report.referenced} referenced and {report.kept_recent} recent{expired}"
         )

@@ -40,6 +40,7 @@ class Speech:
     model: str
     voice_id: str
     characters: int
+    cached: bool = False  # replayed from the profile's voiceover cache: no provider call, no cost
 
 
 class TTSError(ProviderError):

@@ -22,6 +22,7 @@ bench:  ## benchmarks that print tables (not part of make test)
 	@bash scripts/setup.sh --with-bench && bash scripts/db.sh start && .venv/bin/python bench/queue_latency.py \
 		&& .venv/bin/python bench/generate.py \
 		&& .venv/bin/python bench/render.py \
+		&& .venv/bin/python bench/fanout.py \
 		&& .venv/bin/python bench/craft.py \
 		&& .venv/bin/python bench/transcribe.py \
 		&& .venv/bin/python bench/track.py \

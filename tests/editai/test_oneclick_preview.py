@@ -64,13 +64,7 @@ def test_all_finals_failing_fails_the_one_click(cast: Any, bbb: dict, monkeypatc
         raise JobError("The disk is full.")
 
     monkeypatch.setattr("library.services.final_render._replace_final", broken)
-    client = api_client_for(cast.alice)
-    response = client.post(ONE_CLICK, {
-        "source_video": bbb["id"], "variant_count": 2, "target_duration": 2, "preset": "tiktok",
-    }, format="json")  # fmt: skip
-    job = Job.all_objects.get(pk=response.json()["id"])
-    run_job(str(job.pk), profile_id=str(cast.store_a.pk))
-    job.refresh_from_db()
+    job = _one_click_run(cast, bbb, variants=2)
     assert job.status == JobStatus.FAILED and "2 of 2 part(s) did not finish" in job.error, job.error
     assert "The disk is full." in job.error
     clips = Clip.all_objects.all()  # this test's only
@@ -81,14 +75,19 @@ def test_all_finals_failing_fails_the_one_click(cast: Any, bbb: dict, monkeypatc
 
 def test_previews_can_be_turned_off_for_full_renders(cast: Any, bbb: dict, settings: Any) -> None:  # noqa: F811
     settings.ONE_CLICK_PREVIEWS = False
-    client = api_client_for(cast.alice)
-    response = client.post(ONE_CLICK, {
-        "source_video": bbb["id"], "variant_count": 1, "target_duration": 2, "preset": "tiktok",
-    }, format="json")  # fmt: skip
-    job = Job.all_objects.get(pk=response.json()["id"])
-    run_job(str(job.pk), profile_id=str(cast.store_a.pk))
-    job.refresh_from_db()
+    job = _one_click_run(cast, bbb, variants=1)
     assert job.status == JobStatus.SUCCEEDED, job.error
     assert list(Job.all_objects.filter(parent=job).values_list("kind", flat=True)) == ["render"]
     assert "previews" not in job.result and len(job.result["renders"]) == 1
     assert not Clip.all_objects.get(pk=job.result["clips"][0]).preview_file
+
+
+def _one_click_run(cast: Any, video: dict, *, variants: int) -> Job:
+    """A one-click of 2 s variants (full renders), run here to its end."""
+    response = api_client_for(cast.alice).post(ONE_CLICK, {
+        "source_video": video["id"], "variant_count": variants, "target_duration": 2, "preset": "tiktok",
+    }, format="json")  # fmt: skip
+    job = Job.all_objects.get(pk=response.json()["id"])
+    run_job(str(job.pk), profile_id=str(cast.store_a.pk))
+    job.refresh_from_db()
+    return job

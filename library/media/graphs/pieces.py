@@ -76,8 +76,11 @@ def _read(read: list[tuple[Any, ...]], streams: str) -> dict[tuple[Any, ...], tu
     """Each stretch of `read` as (video, audio) streams timed from 0 (None where not in `streams`)."""
     first, last = read[0], read[-1]
     start, end = float(first[1]), float(last[1]) + float(last[2])
-    source = ffmpeg.input(str(first[0]), ss=f"{start:.3f}", t=f"{end - start:.3f}")
     want_audio = "a" in streams and bool(first[3])
+    # A stream the graph does not use is not even read: without -vn, a sound-only pass over a
+    # VP9 source decoded its picture too (0.47 s against 0.11 s for 29 s of BBB).
+    unused = {**({} if "v" in streams else {"vn": None}), **({} if want_audio else {"an": None})}
+    source = ffmpeg.input(str(first[0]), ss=f"{start:.3f}", t=f"{end - start:.3f}", **unused)
     if len(read) == 1:
         return {first: (source.video if "v" in streams else None, source.audio if want_audio else None)}
     videos = _fan_out(source.video, len(read), "split") if "v" in streams else [None] * len(read)

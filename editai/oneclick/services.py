@@ -186,8 +186,8 @@ def one_click_run(ctx: JobContext, *, project: Project, video: SourceVideo) -> d
 
 def one_click_join(ctx: JobContext, state: dict[str, Any], children: list[Job]) -> dict[str, Any]:
     """The renders are done (run by the last of them to end): the project is ready, and the
-    variants that rendered are published. Variants whose render failed are listed in `failed`
-    (their clips say why); the job fails only when none rendered (the runner sees to that)."""
+    variants that rendered are published. Parts that failed are listed in `failed` (their clips
+    say why); the job fails when no final rendered, whatever the previews did."""
     project = project_require(state["project"])
     result: dict[str, Any] = dict(state)
     for kind, key in (("clip-preview", "previews"), ("render", "renders")):

@@ -98,17 +98,18 @@ def _bed_gain(spec: RenderSpec, folder: Path, run: Runner, *, volume_db: float) 
 
 
 def loudness_pass(
-    spec: RenderSpec, folder: Path, run: Runner, *, music_volume_db: float | None = None
+    spec: RenderSpec, folder: Path, run: Runner, *, music_volume_db: float | None = None, measure: bool = True
 ) -> tuple[RenderSpec, dict[str, Any]]:
     """`spec` with its sound mixed to `folder`/mix.wav and the gain to its loudness target
     (render_graph then applies both), and what was measured. With `music_volume_db` the bed's
-    gain is set first. Without a target nothing is measured."""
+    gain is set first. Without a target, or without `measure` (a preview: render_graph's
+    one-pass loudnorm then estimates the loudness), only the bed's gain is set."""
     info: dict[str, Any] = {}
     if spec.music is not None and music_volume_db is not None:
         gain = _bed_gain(spec, folder, run, volume_db=music_volume_db)
         spec = replace(spec, music=replace(spec.music, gain_db=gain))
         info["music_gain_db"] = round(gain, 2)
-    if spec.loudness is None:
+    if spec.loudness is None or not measure:
         return spec, info
     enc, length = spec.encoding, output_length(spec)
     _, sound = join(spec.pieces, width=enc.width, height=enc.height, fps=enc.fps, sample_rate=enc.sample_rate,

@@ -113,11 +113,9 @@ def clip_sound(
         ctx.check_cancelled()  # each audio pass lasts a second or two: checked between them
         ff.run(graph, timeout=ff.timeout_for(length))
 
-    target = spec.loudness
-    if not measure:
-        spec = replace(spec, loudness=None)
-    spec, measured = loudness_pass(spec, folder, run, music_volume_db=clip.music_volume_db if track else None)
-    return replace(spec, loudness=target), {**info, **measured}
+    spec, measured = loudness_pass(spec, folder, run, music_volume_db=clip.music_volume_db if track else None,
+                                   measure=measure)  # fmt: skip
+    return spec, {**info, **measured}
 
 
 def music_choice(choice: dict[str, Any] | None) -> dict[str, Any]:
